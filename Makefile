@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Everything is built into $(BUILD). `make help` lists the targets.
+
+BUILD     ?= build
+CLANG     ?= clang
+CC        ?= gcc
+BPFTOOL   ?= bpftool
+PYTHON    ?= /usr/bin/python3
+
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+	      -I/usr/include/$(MULTIARCH) -Imaps
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Imaps -Iuserspace/lib -I$(BUILD)
+LDLIBS     := -lbpf -lelf -lz
+
+# Debian packages the build, the tests, the demo and the benchmarks use.
+DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
+	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
+	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard maps/*.h)
+
+LIB_SRCS   := $(wildcard userspace/lib/*.c)
+LIB_OBJS   := $(patsubst userspace/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+LIB_HDRS   := $(wildcard userspace/lib/*.h) $(wildcard maps/*.h)
+LIBTHINGS  := $(BUILD)/libthings.a
+
+SELFTEST_SRCS := $(wildcard selftests/*.c)
+SELFTEST_HDRS := $(wildcard selftests/*.h)
+SELFTEST_BIN  := $(BUILD)/selftests/test_things
+
+TESTRUN_BIN := $(BUILD)/xdp-testrun
+
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
+BENCH_SRCS     := $(wildcard bench/*.c)
+BENCH_C_SRCS   := $(filter-out %.bpf.c,$(BENCH_SRCS))
+BENCH_BIN      := $(BUILD)/bench/micro
+
+.PHONY: all deps selftest test bench-micro clean help
+.DELETE_ON_ERROR:
+
+all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(SELFTEST_BIN) $(TESTRUN_BIN) \
+     $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN))
+
+help:
+	@echo "make            build everything into $(BUILD)/"
+	@echo "make deps       install the Debian packages (apt-get; idempotent)"
+	@echo "make selftest   run the BPF_PROG_TEST_RUN selftests"
+	@echo "make test       deps + build + selftests + pytest suite"
+	@echo "make bench-micro  ns/packet micro-benchmark"
+	@echo "make clean      remove $(BUILD)/"
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "deps: all $(words $(DEB_PACKAGES)) Debian packages are installed"; \
+	fi
+
+$(BUILD) $(BUILD)/lib $(BUILD)/selftests $(BUILD)/bench:
+	@mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(BUILD)/lib/%.o: userspace/lib/%.c $(LIB_HDRS) | $(BUILD)/lib
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBTHINGS): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(SELFTEST_BIN): $(SELFTEST_SRCS) $(SELFTEST_HDRS) $(SKELS) $(LIBTHINGS) | $(BUILD)/selftests
+	$(CC) $(CFLAGS) -Iselftests $(SELFTEST_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+
+$(TESTRUN_BIN): tests/helpers/xdp_testrun.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@
+
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_C_SRCS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
+	$(CC) $(CFLAGS) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+
+selftest: $(SELFTEST_BIN) $(BPF_OBJS)
+	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o
+
+bench-micro: all
+	$(BENCH_BIN) --build $(BUILD)
+
+test: deps
+	$(MAKE) all
+	$(MAKE) selftest
+	$(PYTHON) -m pytest -q tests
+
+clean:
+	rm -rf $(BUILD)

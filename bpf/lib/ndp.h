@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGS_BPF_NDP_H
+#define THINGS_BPF_NDP_H
+
+#include <linux/icmpv6.h>
+#include "common.h"
+#include "csum.h"
+#include "eth.h"
+#include "ipv6.h"
+
+#define NDP_TYPE_NS 135
+#define NDP_TYPE_NA 136
+#define NDP_OPT_SLLA 1
+#define NDP_OPT_TLLA 2
+#define NDP_NA_FLAG_ROUTER	0x80000000U
+#define NDP_NA_FLAG_SOLICITED	0x40000000U
+#define NDP_NA_FLAG_OVERRIDE	0x20000000U
+
+/* NS and NA share this layout: ICMPv6 header, then the target. */
+struct nd_msg {
+	__u8 type;
+	__u8 code;
+	__be16 cksum;
+	__be32 reserved_or_flags;
+	struct in6_addr target;
+};
+
+struct nd_opt_lla {
+	__u8 type;
+	__u8 len;	/* in units of 8 bytes */
+	__u8 addr[ETH_ALEN];
+};
+
+/* Our NA: the message and one target link-layer address option. */
+struct nd_na {
+	struct nd_msg msg;
+	struct nd_opt_lla tlla;
+};
+
+/* NS options beyond this many bytes are not walked: real solicitations
+ * carry one SLLA and perhaps a nonce; only SEND needs more, and SEND is
+ * not something we can answer anyway. */
+#define NDP_NS_MAX_OPTS 32
+#define NDP_NS_MAX_LEN (sizeof(struct nd_msg) + 8 * NDP_NS_MAX_OPTS)
+
+static __always_inline struct nd_msg *ndp_msg(const struct pkt *p)
+{
+	return p->data + p->l4_off;
+}
+
+/* The NS target, or NULL if the frame ends before it. */
+static __always_inline struct in6_addr *ndp_ns_target(const struct pkt *p)
+{
+	struct nd_msg *ns = ndp_msg(p);
+
+	if (p->l4_off > 0xffff || (void *)(ns + 1) > p->data_end ||
+	    p->l4_len < sizeof(*ns))
+		return NULL;
+	return &ns->target;
+}
+
+/*
+ * Walks the options after the NS header. Sets *has_slla. Every option must
+ * have a non-zero length and end inside the message (RFC 4861 7.1.1).
+ */
+static __always_inline enum things_reason ndp_ns_options(const struct pkt *p,
+							 int *has_slla)
+{
+	__u32 len = p->l4_len, off = sizeof(struct nd_msg);
+	__u8 *opt;
+	int i;
+
+	*has_slla = 0;
+	for (i = 0; i < NDP_NS_MAX_OPTS; i++) {
+		if (off >= len || off > NDP_NS_MAX_LEN)
+			break;
+		if (off + 2 > len)
+			return THINGS_R_NS_OPTION_LENGTH;
+		opt = p->data + p->l4_off + off;
+		if ((void *)(opt + 2) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		if (opt[1] == 0)
+			return THINGS_R_NS_OPTION_LENGTH;
+		if (opt[0] == NDP_OPT_SLLA)
+			*has_slla = 1;
+		off += (__u32)opt[1] * 8;
+	}
+	if (off != len)
+		return THINGS_R_NS_OPTION_LENGTH;
+	return THINGS_GO_ON;
+}
+
+/* Verifies the NS checksum; the options walk made len a multiple of 8. */
+static __always_inline enum things_reason ndp_ns_checksum(const struct pkt *p,
+							  const struct ipv6hdr *ip6)
+{
+	__u32 len = p->l4_len;
+	__u64 sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, len, IPPROTO_ICMPV6);
+	__u32 *w;
+	__u32 i;
+
+	for (i = 0; i < NDP_NS_MAX_LEN / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		w = p->data + p->l4_off + i * 8;
+		if ((void *)(w + 2) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		sum += w[0];
+		sum += w[1];
+	}
+	return csum_fold(sum) == 0xffff ? THINGS_GO_ON : THINGS_R_NS_CHECKSUM;
+}
+
+/* RFC 4861 7.1.1, in full. Sets *dad for a duplicate address probe. */
+static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
+							  int *dad)
+{
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+	struct nd_msg *ns = ndp_msg(p);
+	enum things_reason r;
+	int has_slla;
+
+	if ((void *)(ip6 + 1) > p->data_end || p->l4_off > 0xffff ||
+	    (void *)(ns + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	if (ip6->hop_limit != 255)
+		return THINGS_R_NS_HOP_LIMIT;
+	if (ns->code != 0)
+		return THINGS_R_NS_CODE;
+	if (p->l4_len < sizeof(*ns))
+		return THINGS_R_NS_LENGTH;
+	if (p->l4_len > NDP_NS_MAX_LEN)
+		return THINGS_R_NS_TOO_LONG;
+	if (ipv6_addr_is_multicast(&ns->target))
+		return THINGS_R_NS_TARGET_MULTICAST;
+	r = ndp_ns_options(p, &has_slla);
+	if (r != THINGS_GO_ON)
+		return r;
+	r = ndp_ns_checksum(p, ip6);
+	if (r != THINGS_GO_ON)
+		return r;
+	if (ipv6_addr_is_multicast(&ip6->saddr))
+		return THINGS_R_NS_SRC_MULTICAST;
+	*dad = ipv6_addr_is_unspecified(&ip6->saddr);
+	if (*dad && !ipv6_addr_is_solicited_node(&ip6->daddr))
+		return THINGS_R_NS_DAD_DST;
+	if (*dad && has_slla)
+		return THINGS_R_NS_DAD_SLLA;
+	return THINGS_GO_ON;
+}
+
+/*
+ * Rewrites a valid NS into our NA for its target: from the target, with the
+ * interface's MAC as the target link-layer address, to the soliciting host
+ * (or to all nodes, S clear, for a DAD probe). Extension headers and NS
+ * options go; a VLAN tag stays.
+ */
+static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
+						       struct pkt *p,
+						       const struct things_iface *ifc,
+						       __u16 prefix_flags, int dad)
+{
+	static const __u8 all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+	__u32 l2_len = p->l2_len, ext = ipv6_exthdr_len(p);
+	__u32 want = l2_len + sizeof(struct ipv6hdr) + sizeof(struct nd_na);
+	struct in6_addr target, peer;
+	__u8 peer_mac[ETH_ALEN];
+	struct vlan_tag vlan = {};
+	struct ethhdr *eth = p->data;
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+	struct nd_msg *ns = ndp_msg(p);
+	struct nd_na *na;
+	__u32 flags, i, *w;
+	__u64 sum;
+
+	if ((void *)(eth + 1) > p->data_end || (void *)(ip6 + 1) > p->data_end ||
+	    p->l4_off > 0xffff || (void *)(ns + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	target = ns->target;
+	peer = ip6->saddr;
+	__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
+	if (l2_len != sizeof(*eth)) {
+		struct vlan_tag *tag = (void *)(eth + 1);
+
+		if ((void *)(tag + 1) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		vlan = *tag;
+	}
+
+	/* Everything before the target is written anew, so dropping the
+	 * extension headers is just moving the start of the frame. */
+	if (ext && bpf_xdp_adjust_head(ctx, (int)ext))
+		return THINGS_R_PASS_TX_FAILED;
+	pkt_reload(p, ctx);
+	if (pkt_len(p) != want &&
+	    bpf_xdp_adjust_tail(ctx, (int)want - (int)pkt_len(p)))
+		return THINGS_R_PASS_TX_FAILED;
+	pkt_reload(p, ctx);
+	p->l4_off = l2_len + sizeof(struct ipv6hdr);
+	p->l4_len = sizeof(struct nd_na);
+
+	eth = p->data;
+	ip6 = ipv6_hdr(p);
+	na = (void *)(ip6 + 1);
+	if (l2_len > sizeof(*eth) + sizeof(vlan) || (void *)(na + 1) > p->data_end)
+		return THINGS_R_PASS_TX_FAILED;
+
+	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : peer_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
+	if (l2_len != sizeof(*eth)) {
+		struct vlan_tag *tag = (void *)(eth + 1);
+
+		if ((void *)(tag + 1) > p->data_end)
+			return THINGS_R_PASS_TX_FAILED;
+		*tag = vlan;
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+	}
+
+	*(__be32 *)ip6 = bpf_htonl(0x60000000);
+	ip6->payload_len = bpf_htons(sizeof(*na));
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 255;
+	ip6->saddr = target;
+	if (dad) {
+		__builtin_memset(&ip6->daddr, 0, sizeof(ip6->daddr));
+		ip6->daddr.in6_u.u6_addr8[0] = 0xff;
+		ip6->daddr.in6_u.u6_addr8[1] = 0x02;
+		ip6->daddr.in6_u.u6_addr8[15] = 0x01;
+	} else {
+		ip6->daddr = peer;
+	}
+
+	flags = NDP_NA_FLAG_OVERRIDE;
+	if (!dad)
+		flags |= NDP_NA_FLAG_SOLICITED;
+	if (prefix_flags & THINGS_PF_ROUTER)
+		flags |= NDP_NA_FLAG_ROUTER;
+	na->msg.type = NDP_TYPE_NA;
+	na->msg.code = 0;
+	na->msg.cksum = 0;
+	na->msg.reserved_or_flags = bpf_htonl(flags);
+	na->msg.target = target;
+	na->tlla.type = NDP_OPT_TLLA;
+	na->tlla.len = 1;
+	__builtin_memcpy(na->tlla.addr, ifc->mac, ETH_ALEN);
+
+	sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6);
+	w = (__u32 *)na;
+#pragma unroll
+	for (i = 0; i < sizeof(*na) / 4; i++)
+		sum += w[i];
+	na->msg.cksum = (__be16)~csum_fold(sum);
+	return dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
+}
+
+#endif

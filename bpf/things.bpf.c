@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * things_xdp: answers NDP and ICMPv6 echo for every address of the prefixes
+ * in the `prefixes` trie, and hands everything else to the kernel untouched.
+ */
+#include "lib/common.h"
+#include "lib/eth.h"
+#include "lib/ipv6.h"
+#include "lib/icmp6.h"
+#include "lib/ndp.h"
+#include "lib/prefix.h"
+#include "lib/stats.h"
+
+static __always_inline int reason_verdict(enum things_reason r)
+{
+	switch (r) {
+	case THINGS_R_TX_ECHO_REPLY:
+	case THINGS_R_TX_NA:
+	case THINGS_R_TX_NA_DAD:
+		return XDP_TX;
+	case THINGS_R_DROP_SILENT:
+		return XDP_DROP;
+	default:
+		return XDP_PASS;
+	}
+}
+
+/* What a reason means for the app whose prefix the packet matched. */
+static __always_inline enum things_action reason_action(enum things_reason r)
+{
+	switch (r) {
+	case THINGS_R_TX_ECHO_REPLY:
+		return THINGS_ACT_ECHO_REPLY;
+	case THINGS_R_TX_NA:
+		return THINGS_ACT_NA;
+	case THINGS_R_TX_NA_DAD:
+		return THINGS_ACT_NA_DAD;
+	case THINGS_R_DROP_SILENT:
+		return THINGS_ACT_SILENT_DROP;
+	case THINGS_R_PASS_SRC_INVALID:
+	case THINGS_R_PASS_TRUNCATED:
+	case THINGS_R_NS_HOP_LIMIT ... THINGS_R_NS_DAD_SLLA:
+		return THINGS_ACT_INVALID;
+	default:
+		return THINGS_ACT_PASS;
+	}
+}
+
+static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct pkt *p,
+						      const struct things_prefix_value *pv)
+{
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+
+	if ((void *)(ip6 + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	if (ipv6_addr_is_multicast(&ip6->daddr))
+		return THINGS_R_PASS_DST_MULTICAST;
+	if (ipv6_addr_is_multicast(&ip6->saddr) || ipv6_addr_is_unspecified(&ip6->saddr))
+		return THINGS_R_PASS_SRC_INVALID;
+	if (pv->flags & THINGS_PF_SILENT)
+		return THINGS_R_DROP_SILENT;
+	return icmp6_echo_reply(ctx, p);
+}
+
+static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct pkt *p,
+						    const struct things_prefix_value *pv)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct things_iface *ifc;
+	enum things_reason r;
+	int dad = 0;
+
+	if (!(pv->flags & THINGS_PF_ONLINK))
+		return THINGS_R_PASS_NOT_ONLINK;
+	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	if (!ifc)
+		return THINGS_R_PASS_IFACE_UNKNOWN;
+	r = ndp_ns_validate(p, &dad);
+	if (r != THINGS_GO_ON)
+		return r;
+	return ndp_ns_to_na(ctx, p, ifc, pv->flags, dad);
+}
+
+/* Chooses the app for a parsed packet and runs its action. *app is set
+ * once a prefix matched. */
+static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pkt *p,
+						   __u32 *app)
+{
+	struct things_prefix_value *pv;
+	struct in6_addr *key;
+	struct ipv6hdr *ip6;
+	__u8 icmp_type = 0;
+	__u8 *l4;
+
+	ip6 = ipv6_hdr(p);
+	if ((void *)(ip6 + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	key = &ip6->daddr;
+	if (p->l4_proto == IPPROTO_ICMPV6) {
+		l4 = p->data + p->l4_off;
+		if (p->l4_off > 0xffff || (void *)(l4 + 1) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		icmp_type = l4[0];
+		if (icmp_type == NDP_TYPE_NS) {
+			key = ndp_ns_target(p);
+			if (!key)
+				return THINGS_R_NS_LENGTH;
+		}
+	}
+
+	pv = prefix_lookup(key);
+	if (!pv)
+		return THINGS_R_PASS_NO_PREFIX;
+	if (pv->kind == THINGS_KIND_HOST)
+		return THINGS_R_PASS_HOST;
+	if (pv->app_id >= THINGS_MAX_APPS)
+		return THINGS_R_PASS_APP_INVALID;
+	*app = pv->app_id;
+
+	if (p->l4_proto != IPPROTO_ICMPV6)
+		return THINGS_R_PASS_NOT_ICMP;
+	if (icmp_type == ICMPV6_ECHO_REQUEST)
+		return answer_echo(ctx, p, pv);
+	if (icmp_type == NDP_TYPE_NS)
+		return answer_ns(ctx, p, pv);
+	return THINGS_R_PASS_ICMP_OTHER;
+}
+
+SEC("xdp")
+int things_xdp(struct xdp_md *ctx)
+{
+	struct pkt p = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+	};
+	__u32 bytes = pkt_len(&p);
+	__u32 app = THINGS_MAX_APPS;
+	enum things_reason r;
+	__u16 proto;
+
+	proto = eth_parse(&p);
+	if (!proto)
+		r = THINGS_R_PASS_TRUNCATED;
+	else if (proto != ETH_P_IPV6)
+		r = THINGS_R_PASS_NOT_IPV6;
+	else if ((r = ipv6_parse(&p)) == THINGS_GO_ON)
+		r = dispatch(ctx, &p, &app);
+
+	stats_reason(r, bytes);
+	if (app < THINGS_MAX_APPS)
+		stats_app(app, reason_action(r), bytes);
+	return reason_verdict(r);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "maps.h"
+
+static int syscall_result(int ret)
+{
+	return ret < 0 ? -errno : 0;
+}
+
+int things_prefix_set(int prefixes_fd, const struct things_prefix_key *key,
+		      const struct things_prefix_value *val)
+{
+	return syscall_result(bpf_map_update_elem(prefixes_fd, key, val, BPF_ANY));
+}
+
+int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key)
+{
+	return syscall_result(bpf_map_delete_elem(prefixes_fd, key));
+}
+
+int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6])
+{
+	struct things_iface val = { 0 };
+
+	memcpy(val.mac, mac, sizeof(val.mac));
+	return syscall_result(bpf_map_update_elem(ifaces_fd, &ifindex, &val, BPF_ANY));
+}
+
+int things_iface_del(int ifaces_fd, __u32 ifindex)
+{
+	return syscall_result(bpf_map_delete_elem(ifaces_fd, &ifindex));
+}
+
+int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct things_counter *per_cpu;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_map_lookup_elem(map_fd, &idx, per_cpu) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		sum->packets += per_cpu[cpu].packets;
+		sum->bytes += per_cpu[cpu].bytes;
+	}
+out:
+	free(per_cpu);
+	return err;
+}
+
+int things_counters_reset(int map_fd, __u32 entries)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct things_counter *zero;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (__u32 idx = 0; idx < entries && !err; idx++)
+		err = syscall_result(bpf_map_update_elem(map_fd, &idx, zero, BPF_ANY));
+	free(zero);
+	return err;
+}

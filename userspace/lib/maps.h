@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGS_MAPS_H
+#define THINGS_MAPS_H
+
+#include "things_abi.h"
+
+/* Thin typed wrappers over the map syscalls; each returns 0 or -errno. */
+
+int things_prefix_set(int prefixes_fd, const struct things_prefix_key *key,
+		      const struct things_prefix_value *val);
+int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key);
+int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6]);
+int things_iface_del(int ifaces_fd, __u32 ifindex);
+
+/* Sums one slot of a per-CPU counter array over all possible CPUs. */
+int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum);
+
+/* Zeroes every slot of a per-CPU counter array of `entries` slots. */
+int things_counters_reset(int map_fd, __u32 entries);
+
+#endif
