@@ -14,7 +14,8 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Imaps
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Imaps -Iuserspace/lib -I$(BUILD)
-LDLIBS     := -lbpf -lelf -lz
+LDLIBS     := -lbpf -lelf -lz -lmnl -ljson-c -linih
+DAEMON_LDLIBS := -lxdp $(LDLIBS)
 
 # Debian packages the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
@@ -36,17 +37,27 @@ SELFTEST_HDRS := $(wildcard selftests/*.h)
 SELFTEST_BIN  := $(BUILD)/selftests/test_things
 
 TESTRUN_BIN := $(BUILD)/xdp-testrun
+XDP_PASS_OBJ := $(BUILD)/xdp_pass.bpf.o
+RTNL_TOOL_BIN := $(BUILD)/rtnl-tool
+
+THINGSD_SRCS   := $(wildcard userspace/thingsd/*.c)
+THINGSD_HDRS   := $(wildcard userspace/thingsd/*.h)
+THINGSD_BIN    := $(BUILD)/thingsd
+THINGSCTL_SRCS := $(wildcard userspace/thingsctl/*.c)
+THINGSCTL_HDRS := $(wildcard userspace/thingsctl/*.h)
+THINGSCTL_BIN  := $(BUILD)/thingsctl
 
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
 BENCH_C_SRCS   := $(filter-out %.bpf.c,$(BENCH_SRCS))
+BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
 
 .PHONY: all deps selftest test bench-micro clean help
 .DELETE_ON_ERROR:
 
-all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(SELFTEST_BIN) $(TESTRUN_BIN) \
+all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
      $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN))
 
 help:
@@ -88,19 +99,33 @@ $(LIBTHINGS): $(LIB_OBJS)
 $(SELFTEST_BIN): $(SELFTEST_SRCS) $(SELFTEST_HDRS) $(SKELS) $(LIBTHINGS) | $(BUILD)/selftests
 	$(CC) $(CFLAGS) -Iselftests $(SELFTEST_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
 
+$(THINGSD_BIN): $(THINGSD_SRCS) $(THINGSD_HDRS) $(SKELS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Iuserspace/thingsd $(THINGSD_SRCS) $(LIBTHINGS) $(DAEMON_LDLIBS) -o $@
+
+$(THINGSCTL_BIN): $(THINGSCTL_SRCS) $(THINGSCTL_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+
 $(TESTRUN_BIN): tests/helpers/xdp_testrun.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@
 
-$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) | $(BUILD)/bench
+$(RTNL_TOOL_BIN): tests/helpers/rtnl_tool.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@
+
+$(XDP_PASS_OBJ): tests/helpers/xdp_pass.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_C_SRCS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(BENCH_HDRS) | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
 
 selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o
 
-bench-micro: all
+# Only what the benchmark loads: it needs neither the selftests nor the
+# test helpers to build.
+bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 	$(BENCH_BIN) --build $(BUILD)
 
 test: deps

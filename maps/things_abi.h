@@ -24,12 +24,17 @@
 #define THINGS_PIN_IFACES	"ifaces"
 #define THINGS_PIN_APP_STATS	"app_stats"
 #define THINGS_PIN_REASON_STATS	"reason_stats"
+#define THINGS_PIN_APPS		"apps"
 #define THINGS_PIN_PROG_XDP	"things_xdp"
 
 #define THINGS_MAX_PREFIXES	(1U << 20)
 #define THINGS_MAX_IFACES	256
 /* App id 0 is "no app": host /128 entries and packets that match nothing. */
 #define THINGS_MAX_APPS		256
+
+/* App names are keys in the config and in `thingsctl`; they are stored in
+ * the pinned `apps` map so a restarted daemon keeps every app's id. */
+#define THINGS_APP_NAME_MAX	32
 
 /* Hop limit of every packet we originate that is not NDP (NDP needs 255). */
 #define THINGS_REPLY_HOP_LIMIT	64
@@ -71,11 +76,17 @@ struct things_prefix_value {
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_prefix_value) == 8, "prefix value layout");
 
+enum things_iface_flags {
+	/* thingsd turned allmulticast on here and must turn it off again;
+	 * kept in the map so a restarted daemon still knows. */
+	THINGS_IF_ALLMULTI_SET = 1 << 0,
+};
+
 /* Keyed by ifindex (__u32): the interfaces NDP is answered on, and the MAC
  * our Neighbor Advertisements carry there. */
 struct things_iface {
 	__u8 mac[6];
-	__u16 pad;	/* zero */
+	__u16 flags;	/* enum things_iface_flags: control-plane bookkeeping */
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
 
@@ -138,6 +149,18 @@ THINGS_STATIC_ASSERT(THINGS_ACT_COUNT <= THINGS_ACT_MAX, "action slots");
 enum things_reason { THINGS_REASONS(THINGS_ENUM_REASON) THINGS_R_MAX };
 #define THINGS_REASON_SLOTS 64
 THINGS_STATIC_ASSERT(THINGS_R_MAX <= THINGS_REASON_SLOTS, "reason slots");
+
+/* The `apps` array, indexed by app id: what the control plane set up, kept
+ * in bpffs so that ids, names and counters survive a daemon restart and
+ * thingsctl can explain the counters while the daemon is down. */
+struct things_app {
+	char name[THINGS_APP_NAME_MAX];	/* NUL-terminated; "" = slot free */
+	struct things_prefix_key prefix;
+	__u16 kind;			/* enum things_app_kind */
+	__u16 flags;			/* enum things_prefix_flags */
+	__u32 ifindex;			/* on-link apps: the link; else 0 */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_app) == 60, "app layout");
 
 /* Value of both counter maps (per-CPU arrays). */
 struct things_counter {

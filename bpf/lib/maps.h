@@ -36,4 +36,13 @@ struct {
 	__type(value, struct things_counter);
 } reason_stats SEC(".maps");
 
+/* Not read by the program: the control plane's record of each app id,
+ * loaded and pinned with the rest so its lifetime is the data plane's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THINGS_MAX_APPS);
+	__type(key, __u32);
+	__type(value, struct things_app);
+} apps SEC(".maps");
+
 #endif

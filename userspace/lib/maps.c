@@ -24,9 +24,10 @@ int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key)
 	return syscall_result(bpf_map_delete_elem(prefixes_fd, key));
 }
 
-int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6])
+int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
+		     __u16 flags)
 {
-	struct things_iface val = { 0 };
+	struct things_iface val = { .flags = flags };
 
 	memcpy(val.mac, mac, sizeof(val.mac));
 	return syscall_result(bpf_map_update_elem(ifaces_fd, &ifindex, &val, BPF_ANY));
@@ -62,7 +63,7 @@ out:
 	return err;
 }
 
-int things_counters_reset(int map_fd, __u32 entries)
+int things_counters_zero(int map_fd, __u32 first, __u32 count)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct things_counter *zero;
@@ -73,7 +74,7 @@ int things_counters_reset(int map_fd, __u32 entries)
 	zero = calloc((size_t)ncpu, sizeof(*zero));
 	if (!zero)
 		return -ENOMEM;
-	for (__u32 idx = 0; idx < entries && !err; idx++)
+	for (__u32 idx = first; idx < first + count && !err; idx++)
 		err = syscall_result(bpf_map_update_elem(map_fd, &idx, zero, BPF_ANY));
 	free(zero);
 	return err;

@@ -9,13 +9,14 @@
 int things_prefix_set(int prefixes_fd, const struct things_prefix_key *key,
 		      const struct things_prefix_value *val);
 int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key);
-int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6]);
+int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
+		     __u16 flags);
 int things_iface_del(int ifaces_fd, __u32 ifindex);
 
 /* Sums one slot of a per-CPU counter array over all possible CPUs. */
 int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum);
 
-/* Zeroes every slot of a per-CPU counter array of `entries` slots. */
-int things_counters_reset(int map_fd, __u32 entries);
+/* Zeroes slots first .. first+count-1 of a per-CPU counter array. */
+int things_counters_zero(int map_fd, __u32 first, __u32 count);
 
 #endif

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "maps.h"
+#include "names.h"
+#include "prefix.h"
+#include "report.h"
+
+static json_object *counter_json(const struct things_counter *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(c->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(c->bytes));
+	return o;
+}
+
+static json_object *app_json(__u32 id, const struct things_app *app, int app_stats_fd)
+{
+	json_object *o = json_object_new_object(), *counters = json_object_new_object();
+	char pfx[THINGS_PREFIX_STRLEN];
+	const char *kind = things_kind_name(app->kind);
+
+	json_object_object_add(o, "id", json_object_new_int((int)id));
+	json_object_object_add(o, "name", json_object_new_string(app->name));
+	json_object_object_add(o, "kind", json_object_new_string(kind ? kind : "unknown"));
+	json_object_object_add(o, "prefix",
+			       json_object_new_string(things_prefix_format(&app->prefix, pfx,
+									   sizeof(pfx))));
+	json_object_object_add(o, "onlink",
+			       json_object_new_boolean(app->flags & THINGS_PF_ONLINK));
+	json_object_object_add(o, "silent",
+			       json_object_new_boolean(app->flags & THINGS_PF_SILENT));
+	json_object_object_add(o, "router",
+			       json_object_new_boolean(app->flags & THINGS_PF_ROUTER));
+	json_object_object_add(o, "ifindex", json_object_new_int((int)app->ifindex));
+	for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
+		struct things_counter c;
+
+		if (things_counter_read(app_stats_fd, THINGS_APP_STAT_IDX(id, act), &c))
+			memset(&c, 0, sizeof(c));
+		json_object_object_add(counters, things_action_name(act), counter_json(&c));
+	}
+	json_object_object_add(o, "counters", counters);
+	return o;
+}
+
+json_object *things_report_apps(int apps_fd, int app_stats_fd, const char *name)
+{
+	json_object *arr = json_object_new_array();
+
+	for (__u32 id = 1; id < THINGS_MAX_APPS; id++) {
+		struct things_app app;
+
+		if (bpf_map_lookup_elem(apps_fd, &id, &app)) {
+			json_object_put(arr);
+			return NULL;
+		}
+		app.name[sizeof(app.name) - 1] = '\0';
+		if (!app.name[0] || (name && strcmp(name, app.name)))
+			continue;
+		json_object_array_add(arr, app_json(id, &app, app_stats_fd));
+	}
+	return arr;
+}
+
+json_object *things_report_stats(int reason_stats_fd, int apps_fd, int app_stats_fd)
+{
+	json_object *o = json_object_new_object(), *reasons = json_object_new_object(), *apps;
+	struct things_counter total = { 0 };
+
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		struct things_counter c;
+
+		if (things_counter_read(reason_stats_fd, r, &c)) {
+			json_object_put(reasons);
+			json_object_put(o);
+			return NULL;
+		}
+		total.packets += c.packets;
+		total.bytes += c.bytes;
+		json_object_object_add(reasons, things_reason_name(r), counter_json(&c));
+	}
+	apps = things_report_apps(apps_fd, app_stats_fd, NULL);
+	if (!apps) {
+		json_object_put(reasons);
+		json_object_put(o);
+		return NULL;
+	}
+	json_object_object_add(o, "total", counter_json(&total));
+	json_object_object_add(o, "reasons", reasons);
+	json_object_object_add(o, "apps", apps);
+	return o;
+}
+
+json_object *things_report_ifaces(int ifaces_fd)
+{
+	json_object *arr = json_object_new_array();
+	__u32 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(ifaces_fd, prev, &next)) {
+		struct things_iface ifc;
+		char name[IF_NAMESIZE] = "", mac[18];
+		json_object *o;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ifaces_fd, &key, &ifc))
+			continue;
+		o = json_object_new_object();
+		if (!if_indextoname(key, name))
+			name[0] = '\0';
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ifc.mac[0], ifc.mac[1],
+			 ifc.mac[2], ifc.mac[3], ifc.mac[4], ifc.mac[5]);
+		json_object_object_add(o, "ifindex", json_object_new_int((int)key));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "mac", json_object_new_string(mac));
+		json_object_object_add(o, "allmulti_set",
+				       json_object_new_boolean(ifc.flags & THINGS_IF_ALLMULTI_SET));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}

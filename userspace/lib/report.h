@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGS_REPORT_H
+#define THINGS_REPORT_H
+
+#include <json-c/json.h>
+
+/*
+ * JSON descriptions of the pinned state. thingsd answers with them and
+ * thingsctl builds the same ones from the pins when the daemon is down, so
+ * both paths print identically. Each returns a new object, or NULL with
+ * errno set.
+ */
+
+/* Array of apps: id, name, kind, prefix, onlink, silent, router, ifindex,
+ * and per-action counters. name == NULL: every app; else only that one. */
+json_object *things_report_apps(int apps_fd, int app_stats_fd, const char *name);
+/* {"reasons": {...}, "apps": [...], "total": {...}}: where every packet went. */
+json_object *things_report_stats(int reason_stats_fd, int apps_fd, int app_stats_fd);
+/* Array of interfaces in the ifaces map: ifindex, name, mac, allmulti_set. */
+json_object *things_report_ifaces(int ifaces_fd);
+
+#endif

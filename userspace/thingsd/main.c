@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* thingsd: the host-wide owner of the IPv6 Things data plane. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/rtnetlink.h>
+#include <xdp/libxdp.h>
+
+#include "control.h"
+#include "log.h"
+#include "thingsd.h"
+
+#define EXIT_USAGE 2
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "check", required_argument, NULL, 'C' },
+	{ "keep", no_argument, NULL, 'k' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: thingsd [-c FILE] [-k] [-v]...\n"
+		"       thingsd --check FILE\n"
+		"\n"
+		"Loads the IPv6 Things data plane on the interfaces of the config, keeps\n"
+		"the app prefixes, local routes and maps in line with it, and serves\n"
+		"thingsctl on a control socket.\n"
+		"\n"
+		"  -c, --config FILE  config file (default " THINGS_DEFAULT_CONFIG ")\n"
+		"      --check FILE   validate FILE, print any error as FILE:LINE, exit\n"
+		"  -k, --keep         on exit, leave the data plane and routes running\n"
+		"  -v, --verbose      more log output (-vv for libbpf/libxdp detail)\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Signals: SIGHUP reloads the config; SIGTERM or SIGINT stops.\n"
+		"Exit status: 0 ok, 1 failure, 2 usage or config error.\n");
+}
+
+static int load_config(const char *path, struct things_config *cfg)
+{
+	struct things_config_error err;
+	int ret = things_config_load(path, cfg, &err);
+
+	if (ret == -EINVAL)
+		fprintf(stderr, "%s:%d: %s\n", path, err.line, err.msg);
+	else if (ret)
+		fprintf(stderr, "%s: %s\n", path, err.msg);
+	return ret;
+}
+
+static int take_lock(const char *run_dir)
+{
+	char path[PATH_MAX + 32], pid[32];
+	int fd;
+
+	if (mkdir(run_dir, 0755) && errno != EEXIST) {
+		pr_err("cannot create %s: %s\n", run_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", run_dir, THINGS_LOCK_NAME);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pr_err("cannot open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+
+		pid[n > 0 ? n : 0] = '\0';
+		pr_err("another thingsd holds %s (pid %s)\n", path,
+		       n > 0 ? strtok(pid, "\n") : "unknown");
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "%d\n", getpid());
+	return fd;
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void reload(struct thingsd *d)
+{
+	struct things_config cfg;
+	int err;
+
+	pr_info("SIGHUP: reloading %s\n", d->config_path);
+	if (load_config(d->config_path, &cfg)) {
+		pr_err("the new config has errors: still running the old one\n");
+		return;
+	}
+	if (strcmp(cfg.pin_dir, d->cfg.pin_dir) || strcmp(cfg.run_dir, d->cfg.run_dir) ||
+	    strcmp(cfg.group, d->cfg.group))
+		pr_warn("[daemon] settings change only on restart\n");
+	err = apply_config(d, &cfg);
+	if (err)
+		pr_err("reload: %s\n", strerror(-err));
+	else
+		pr_info("reloaded: %d app(s), %d interface(s)\n", d->n_apps, d->n_ifaces);
+}
+
+/* Returns when asked to stop: 0, or -errno if the event loop broke. */
+static int run(struct thingsd *d, struct control *ctl, int sig_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
+
+	if (ep < 0)
+		return -errno;
+	ev.data.fd = sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+	ev.data.fd = rtnl_fd(d->rt);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = control_fd(ctl);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	for (;;) {
+		int n = epoll_wait(ep, got, 4, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = got[i].data.fd;
+
+			if (fd == sig_fd) {
+				struct signalfd_siginfo si;
+
+				while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						reload(d);
+						continue;
+					}
+					pr_info("%s: stopping\n", strsignal((int)si.ssi_signo));
+					goto out;
+				}
+			} else if (fd == rtnl_fd(d->rt)) {
+				err = host_handle_events(d);
+				if (err)
+					pr_warn("applying a host change: %s\n", strerror(-err));
+			} else {
+				control_serve(ctl, d);
+			}
+		}
+	}
+out:
+	close(ep);
+	return err;
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBXDP_WARN ? things_log_level() < THINGS_LOG_INFO
+				 : things_log_level() <= THINGS_LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	struct thingsd d = { .config_path = THINGS_DEFAULT_CONFIG };
+	struct things_config cfg;
+	struct control *ctl = NULL;
+	int opt, verbose = 0, lock_fd = -1, sig_fd = -1, err, ret = EXIT_FAILURE;
+	const char *check = NULL;
+
+	while ((opt = getopt_long(argc, argv, "c:kvh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'C':
+			check = optarg;
+			break;
+		case 'k':
+			d.keep = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			fprintf(stderr, "Try 'thingsd --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "thingsd: unexpected argument '%s'\nTry 'thingsd --help'.\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	things_log_set_ident("thingsd");
+	things_log_set_level(THINGS_LOG_INFO + verbose);
+	things_log_libbpf();
+	libxdp_set_print(libxdp_print);
+
+	if (check) {
+		if (load_config(check, &cfg))
+			return EXIT_USAGE;
+		printf("%s: OK: %d interface(s), %d app(s)\n", check, cfg.n_ifaces, cfg.n_apps);
+		things_config_free(&cfg);
+		return EXIT_SUCCESS;
+	}
+	if (load_config(d.config_path, &cfg))
+		return EXIT_USAGE;
+
+	lock_fd = take_lock(cfg.run_dir);
+	if (lock_fd < 0) {
+		things_config_free(&cfg);
+		return EXIT_FAILURE;
+	}
+	sig_fd = signals_fd();
+	if (sig_fd < 0) {
+		pr_err("cannot set up signals: %s\n", strerror(errno));
+		goto out_lock;
+	}
+	d.rt = rtnl_open(RTMGRP_LINK | RTMGRP_IPV6_IFADDR);
+	if (!d.rt) {
+		pr_err("cannot open rtnetlink: %s\n", strerror(errno));
+		goto out_sig;
+	}
+	err = dataplane_open(&d.dp, cfg.pin_dir);
+	if (err)
+		goto out_rtnl;
+	err = host_sync_addrs(&d);
+	if (err) {
+		pr_err("cannot read the host's addresses: %s\n", strerror(-err));
+		goto out_dp;
+	}
+	ctl = control_open(cfg.run_dir, cfg.group);
+	if (!ctl)
+		goto out_dp;
+	d.started = time(NULL);
+	err = apply_config(&d, &cfg);
+	if (err) {
+		pr_err("cannot apply %s: %s\n", d.config_path, strerror(-err));
+		goto out_teardown;
+	}
+	pr_info("running: %d app(s) on %d interface(s), pins in %s\n", d.n_apps, d.n_ifaces,
+		d.cfg.pin_dir);
+
+	err = run(&d, ctl, sig_fd);
+	ret = err ? EXIT_FAILURE : EXIT_SUCCESS;
+
+out_teardown:
+	apply_teardown(&d);
+	control_close(ctl);
+out_dp:
+	dataplane_close(&d.dp);
+out_rtnl:
+	rtnl_close(d.rt);
+out_sig:
+	close(sig_fd);
+out_lock:
+	close(lock_fd);
+	things_config_free(&d.cfg);
+	free(d.apps);
+	free(d.ifaces);
+	free(d.addrs);
+	return ret;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGSD_H
+#define THINGSD_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "rtnl.h"
+
+/* An app as the daemon runs it: from the config file, or added at run time
+ * with `thingsctl app add` (those survive a reload, not a restart). */
+struct app_state {
+	struct things_cfg_app cfg;
+	__u32 id;			/* index in the apps map, 1.. */
+	bool runtime;
+};
+
+/* A configured interface as found on the host. */
+struct iface_state {
+	char name[IF_NAMESIZE];
+	enum things_xdp_mode want;
+	int ifindex;			/* 0: not present now */
+	bool attached;
+	enum xdp_attach_mode mode;
+	bool allmulti_set;		/* we turned IFF_ALLMULTI on */
+	unsigned char mac[6];
+};
+
+struct host_addr {
+	int ifindex;
+	unsigned char addr[16];
+};
+
+struct thingsd {
+	const char *config_path;
+	struct things_config cfg;
+	struct dataplane dp;
+	struct rtnl *rt;
+	bool keep;			/* leave the data plane running on exit */
+	time_t started;
+
+	struct app_state *apps;
+	int n_apps;
+	struct iface_state *ifaces;
+	int n_ifaces;
+	struct host_addr *addrs;
+	int n_addrs;
+};
+
+/* apply.c: make the host match the daemon's picture. Each is idempotent. */
+int apply_all(struct thingsd *d);
+int apply_apps(struct thingsd *d);
+int apply_trie(struct thingsd *d);
+int apply_routes(struct thingsd *d);
+int apply_ifaces(struct thingsd *d);
+/* Replaces the config with cfg (taken over) and applies the difference. */
+int apply_config(struct thingsd *d, struct things_config *cfg);
+/* Runtime apps: 0, or -errno with *why for the caller to report. */
+int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why);
+int apply_app_del(struct thingsd *d, const char *name);
+/* Undo what we did to the host; with d->keep the data plane stays. */
+void apply_teardown(struct thingsd *d);
+
+/* host.c: the host's addresses and links, from rtnetlink. */
+int host_sync_addrs(struct thingsd *d);
+int host_handle_events(struct thingsd *d);
+
+struct app_state *thingsd_app(struct thingsd *d, const char *name);
+struct iface_state *thingsd_iface(struct thingsd *d, const char *name);
+
+#endif
