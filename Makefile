@@ -54,7 +54,7 @@ BENCH_C_SRCS   := $(filter-out %.bpf.c,$(BENCH_SRCS))
 BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
 
-.PHONY: all deps selftest test bench-micro clean help
+.PHONY: all deps selftest test demo bench-micro install clean help
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
@@ -65,7 +65,9 @@ help:
 	@echo "make deps       install the Debian packages (apt-get; idempotent)"
 	@echo "make selftest   run the BPF_PROG_TEST_RUN selftests"
 	@echo "make test       deps + build + selftests + pytest suite"
+	@echo "make demo       deps + build + a live demo in network namespaces"
 	@echo "make bench-micro  ns/packet micro-benchmark"
+	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -132,6 +134,20 @@ test: deps
 	$(MAKE) all
 	$(MAKE) selftest
 	$(PYTHON) -m pytest -q tests
+
+demo: deps
+	$(MAKE) all
+	$(PYTHON) examples/demo.py
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+install: $(THINGSD_BIN) $(THINGSCTL_BIN)
+	install -D -m 0755 $(THINGSD_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsd
+	install -D -m 0755 $(THINGSCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsctl
+	install -D -m 0644 userspace/thingsd/thingsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsd.8
+	install -D -m 0644 userspace/thingsctl/thingsctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsctl.8
+	install -D -m 0644 userspace/thingsd/thingsd.service $(DESTDIR)/etc/systemd/system/thingsd.service
 
 clean:
 	rm -rf $(BUILD)
