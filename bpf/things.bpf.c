@@ -55,6 +55,8 @@ static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct
 		return THINGS_R_PASS_TRUNCATED;
 	if (ipv6_addr_is_multicast(&ip6->daddr))
 		return THINGS_R_PASS_DST_MULTICAST;
+	if (eth_addr_is_group(((struct ethhdr *)p->data)->h_dest))
+		return THINGS_R_PASS_L2_GROUP;
 	if (ipv6_addr_is_multicast(&ip6->saddr) || ipv6_addr_is_unspecified(&ip6->saddr))
 		return THINGS_R_PASS_SRC_INVALID;
 	if (pv->flags & THINGS_PF_SILENT)

@@ -128,6 +128,8 @@ THINGS_STATIC_ASSERT(THINGS_ACT_COUNT <= THINGS_ACT_MAX, "action slots");
 	X(PASS_NOT_ICMP, "pass-not-icmp")				\
 	X(PASS_ICMP_OTHER, "pass-icmp-other")				\
 	X(PASS_DST_MULTICAST, "pass-dst-multicast")			\
+	/* echo in a frame to a group MAC: ours is no source for a reply */ \
+	X(PASS_L2_GROUP, "pass-l2-group")				\
 	X(PASS_SRC_INVALID, "pass-src-invalid")				\
 	X(PASS_NOT_ONLINK, "pass-not-onlink")				\
 	X(PASS_IFACE_UNKNOWN, "pass-iface-unknown")			\

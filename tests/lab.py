@@ -134,7 +134,7 @@ class Thingsd:
             time.sleep(0.05)
         raise RuntimeError("thingsd not ready after %ss:\n%s" % (timeout, self.read_log()))
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         self.proc.send_signal(sig)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):

@@ -177,13 +177,13 @@ def test_sighup_adds_and_removes_an_app(running):
     prog_before = L.sh("nsenter", "--net=" + host.path, "ip", "-j", "link", "show", "h0").stdout
 
     d.write_conf(L.DEMO_APPS + "\n[app extra]\nkind = echo\nprefix = %s\n" % extra)
-    d.signal(signal.SIGHUP)
+    d.send_signal(signal.SIGHUP)
     wait_for(lambda: any(a["name"] == "extra" for a in d.ctl_json("app", "list")))
     assert ping(client, dst).returncode == 0
     assert any(r["dst"] == str(extra) for r in host.ip_json("-6", "route", "show", "table", "local"))
 
     d.write_conf(L.DEMO_APPS)
-    d.signal(signal.SIGHUP)
+    d.send_signal(signal.SIGHUP)
     wait_for(lambda: not any(a["name"] == "extra" for a in d.ctl_json("app", "list")))
     assert not any(r["dst"] == str(extra) for r in host.ip_json("-6", "route", "show", "table", "local"))
     assert ping(client, dst, wait=1).returncode != 0

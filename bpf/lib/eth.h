@@ -32,6 +32,12 @@ static __always_inline __u16 eth_parse(struct pkt *p)
 	return bpf_ntohs(vlan->inner_proto);
 }
 
+/* Broadcast or multicast: the I/G bit. */
+static __always_inline int eth_addr_is_group(const __u8 *mac)
+{
+	return mac[0] & 1;
+}
+
 static __always_inline void eth_swap_macs(struct ethhdr *eth)
 {
 	__u8 tmp[ETH_ALEN];

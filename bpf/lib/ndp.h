@@ -165,6 +165,7 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 	__u32 want = l2_len + sizeof(struct ipv6hdr) + sizeof(struct nd_na);
 	struct in6_addr target, peer;
 	__u8 peer_mac[ETH_ALEN];
+	__be16 outer_proto;
 	struct vlan_tag vlan = {};
 	struct ethhdr *eth = p->data;
 	struct ipv6hdr *ip6 = ipv6_hdr(p);
@@ -179,6 +180,8 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 	target = ns->target;
 	peer = ip6->saddr;
 	__builtin_memcpy(peer_mac, eth->h_source, ETH_ALEN);
+	/* IPv6, or the tag's TPID (802.1Q or 802.1ad): keep whichever. */
+	outer_proto = eth->h_proto;
 	if (l2_len != sizeof(*eth)) {
 		struct vlan_tag *tag = (void *)(eth + 1);
 
@@ -207,14 +210,15 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 
 	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : peer_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
+	/* Written even when the frame did not move: after dropping extension
+	 * headers these bytes are whatever the old frame had there. */
+	eth->h_proto = outer_proto;
 	if (l2_len != sizeof(*eth)) {
 		struct vlan_tag *tag = (void *)(eth + 1);
 
 		if ((void *)(tag + 1) > p->data_end)
 			return THINGS_R_PASS_TX_FAILED;
 		*tag = vlan;
-	} else {
-		eth->h_proto = bpf_htons(ETH_P_IPV6);
 	}
 
 	*(__be32 *)ip6 = bpf_htonl(0x60000000);

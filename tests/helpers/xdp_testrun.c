@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdp-testrun: feeds hex packets from stdin through an XDP program with
+ * BPF_PROG_TEST_RUN and prints each verdict and output frame, so tests in
+ * any language can judge the program's packets with their own parser.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "maps.h"
+#include "names.h"
+#include "prefix.h"
+
+#define DEFAULT_OBJ	"build/things.bpf.o"
+#define DEFAULT_PROG	"things_xdp"
+
+/* Far more than test_run accepts for one non-fragmented frame (a page), so
+ * a program that grows its packet is never cut short by us. */
+#define DATA_OUT_MAX	65536
+
+struct prefix_entry {
+	struct things_prefix_key key;
+	struct things_prefix_value val;
+};
+
+struct iface_entry {
+	__u32 ifindex;
+	unsigned char mac[6];
+};
+
+struct options {
+	const char *obj_path;
+	const char *prog_name;
+	struct prefix_entry *prefixes;
+	size_t n_prefixes;
+	struct iface_entry *ifaces;
+	size_t n_ifaces;
+	__u32 ingress_ifindex;
+	int stats;
+	int stats_each;
+};
+
+static const char *const verdict_names[] = {
+	[XDP_ABORTED] = "XDP_ABORTED",
+	[XDP_DROP] = "XDP_DROP",
+	[XDP_PASS] = "XDP_PASS",
+	[XDP_TX] = "XDP_TX",
+	[XDP_REDIRECT] = "XDP_REDIRECT",
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xdp-testrun [--obj FILE] [--prog NAME]\n"
+		"                   [--prefix PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]]...\n"
+		"                   [--iface IFINDEX,MAC]... [--ifindex N] [--stats] [--stats-each]\n"
+		"                   [-v] [-h]\n"
+		"\n"
+		"Runs each packet read from stdin (one per line, in hex) through the XDP\n"
+		"program with BPF_PROG_TEST_RUN and prints \"VERDICT HEX\" per packet.\n"
+		"\n"
+		"  --obj FILE      BPF object (default " DEFAULT_OBJ ")\n"
+		"  --prog NAME     XDP program in it (default " DEFAULT_PROG ")\n"
+		"  --prefix SPEC   add an entry to the prefixes map\n"
+		"  --iface SPEC    add an interface with its MAC to the ifaces map\n"
+		"  --ifindex N     ingress interface of every packet (default 1, lo)\n"
+		"  --stats         after EOF, print the non-zero counters:\n"
+		"                  \"reason NAME PACKETS\", \"app ID ACTION PACKETS\"\n"
+		"  --stats-each    end each packet's line with the counters it moved:\n"
+		"                  \" reason=NAME:PACKETS\", \" app=ID:ACTION:PACKETS\"\n"
+		"  -v              more log output (twice for libbpf debug)\n"
+		"  -h, --help      this text\n");
+}
+
+static int parse_u32(const char *text, __u32 *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*text || *text == '-' || *text == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*out = (__u32)v;
+	return 0;
+}
+
+static int hex_nibble(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly xx:xx:xx:xx:xx:xx; sscanf would also take "2:0:..." or spaces,
+ * which hides typos in test tables. */
+static int parse_mac(const char *text, unsigned char mac[6])
+{
+	if (strlen(text) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		const char *t = text + 3 * i;
+		int hi = hex_nibble(t[0]), lo = hex_nibble(t[1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && t[2] != ':'))
+			return -1;
+		mac[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* PREFIX,app=ID,kind=KIND[,onlink][,silent][,router] */
+static int parse_prefix_spec(const char *spec, struct prefix_entry *e)
+{
+	char *copy = strdup(spec), *save = NULL, *tok;
+	int have_app = 0, have_kind = 0, err = -1;
+	const char *why;
+
+	if (!copy) {
+		pr_err("out of memory\n");
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || things_prefix_parse(tok, &e->key, 0, &why)) {
+		pr_err("--prefix %s: %s\n", spec, tok ? why : "no prefix");
+		goto cleanup;
+	}
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(tok, "app=", 4)) {
+			/* Any __u32 is accepted: the program must cope with
+			 * whatever a buggy writer leaves in the map. */
+			if (parse_u32(tok + 4, &e->val.app_id)) {
+				pr_err("--prefix %s: app must be a number\n", spec);
+				goto cleanup;
+			}
+			have_app = 1;
+		} else if (!strncmp(tok, "kind=", 5)) {
+			int kind = things_kind_parse(tok + 5);
+
+			if (kind < 0) {
+				pr_err("--prefix %s: unknown kind '%s'\n", spec, tok + 5);
+				goto cleanup;
+			}
+			e->val.kind = (__u16)kind;
+			have_kind = 1;
+		} else if (!strcmp(tok, "onlink")) {
+			e->val.flags |= THINGS_PF_ONLINK;
+		} else if (!strcmp(tok, "silent")) {
+			e->val.flags |= THINGS_PF_SILENT;
+		} else if (!strcmp(tok, "router")) {
+			e->val.flags |= THINGS_PF_ROUTER;
+		} else {
+			pr_err("--prefix %s: unknown field '%s'\n", spec, tok);
+			goto cleanup;
+		}
+	}
+	if (!have_app || !have_kind) {
+		pr_err("--prefix %s: app= and kind= are required\n", spec);
+		goto cleanup;
+	}
+	err = 0;
+cleanup:
+	free(copy);
+	return err;
+}
+
+/* IFINDEX,MAC */
+static int parse_iface_spec(const char *spec, struct iface_entry *e)
+{
+	const char *comma = strchr(spec, ',');
+	char num[16];
+	size_t len;
+
+	len = comma ? (size_t)(comma - spec) : 0;
+	if (!comma || len == 0 || len >= sizeof(num)) {
+		pr_err("--iface %s: expected IFINDEX,MAC\n", spec);
+		return -1;
+	}
+	memcpy(num, spec, len);
+	num[len] = '\0';
+	if (parse_u32(num, &e->ifindex) || e->ifindex == 0) {
+		pr_err("--iface %s: bad interface index '%s'\n", spec, num);
+		return -1;
+	}
+	if (parse_mac(comma + 1, e->mac)) {
+		pr_err("--iface %s: bad MAC '%s'\n", spec, comma + 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int append(void **array, size_t *n, size_t size, const void *elem)
+{
+	void *grown = realloc(*array, (*n + 1) * size);
+
+	if (!grown) {
+		pr_err("out of memory\n");
+		return -1;
+	}
+	memcpy((char *)grown + *n * size, elem, size);
+	*array = grown;
+	(*n)++;
+	return 0;
+}
+
+/* Returns 0, 1 to exit successfully (help), or 2 for a usage error. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "obj", required_argument, NULL, 'o' },
+		{ "prog", required_argument, NULL, 'p' },
+		{ "prefix", required_argument, NULL, 'P' },
+		{ "iface", required_argument, NULL, 'I' },
+		{ "ifindex", required_argument, NULL, 'i' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "stats-each", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int verbosity = THINGS_LOG_WARN;
+	struct prefix_entry pe;
+	struct iface_entry ie;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->obj_path = optarg;
+			break;
+		case 'p':
+			o->prog_name = optarg;
+			break;
+		case 'P':
+			if (parse_prefix_spec(optarg, &pe) ||
+			    append((void **)&o->prefixes, &o->n_prefixes, sizeof(pe), &pe))
+				return 2;
+			break;
+		case 'I':
+			if (parse_iface_spec(optarg, &ie) ||
+			    append((void **)&o->ifaces, &o->n_ifaces, sizeof(ie), &ie))
+				return 2;
+			break;
+		case 'i':
+			if (parse_u32(optarg, &o->ingress_ifindex) || !o->ingress_ifindex) {
+				pr_err("--ifindex %s: not an interface index\n", optarg);
+				return 2;
+			}
+			break;
+		case 's':
+			o->stats = 1;
+			break;
+		case 'S':
+			o->stats_each = 1;
+			break;
+		case 'v':
+			/* One past debug lets libbpf's own debug output through. */
+			if (verbosity <= THINGS_LOG_DEBUG)
+				verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		pr_err("unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	things_log_set_level((enum things_log_level)verbosity);
+	return 0;
+}
+
+/* Decodes a line of hex in place; the trailing newline is ignored. Returns
+ * the byte count, or -1 with *why set. */
+static long hex_decode(char *line, const char **why)
+{
+	size_t len = strcspn(line, "\r\n");
+	unsigned char *out = (unsigned char *)line;
+
+	if (len % 2) {
+		*why = "odd number of hex digits";
+		return -1;
+	}
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = hex_nibble(line[i]), lo = hex_nibble(line[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			*why = "not a hex digit";
+			return -1;
+		}
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(len / 2);
+}
+
+/* Packet counts of every counter the program keeps. Apps are indexed by
+ * THINGS_APP_STAT_IDX; only the slots of named actions are read. */
+struct counters {
+	int reason_fd;
+	int app_fd;
+	__u64 reason[THINGS_R_MAX];
+	__u64 app[THINGS_APP_STATS_ENTRIES];
+};
+
+static int counters_open(struct bpf_object *obj, struct counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->reason_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_REASON_STATS);
+	c->app_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_APP_STATS);
+	if (c->reason_fd < 0 || c->app_fd < 0) {
+		pr_err("object has no %s or %s map\n",
+		       THINGS_PIN_REASON_STATS, THINGS_PIN_APP_STATS);
+		return -1;
+	}
+	return 0;
+}
+
+static int counters_read(struct counters *c)
+{
+	struct things_counter sum;
+	int err;
+
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		err = things_counter_read(c->reason_fd, r, &sum);
+		if (err) {
+			pr_err("reading %s[%u]: %s\n", THINGS_PIN_REASON_STATS, r, strerror(-err));
+			return -1;
+		}
+		c->reason[r] = sum.packets;
+	}
+	/* Every app id is read, not only the configured ones: a packet
+	 * counted against an app nobody configured is a finding too. */
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
+		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
+			__u32 idx = THINGS_APP_STAT_IDX(app, act);
+
+			err = things_counter_read(c->app_fd, idx, &sum);
+			if (err) {
+				pr_err("reading %s[%u]: %s\n", THINGS_PIN_APP_STATS, idx,
+				       strerror(-err));
+				return -1;
+			}
+			c->app[idx] = sum.packets;
+		}
+	}
+	return 0;
+}
+
+/* " reason=NAME:N" and " app=ID:ACTION:N" for each counter that grew
+ * since *prev, which then catches up. */
+static void print_counter_deltas(struct counters *prev, const struct counters *cur)
+{
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		if (cur->reason[r] != prev->reason[r])
+			printf(" reason=%s:%llu", things_reason_name(r),
+			       (unsigned long long)(cur->reason[r] - prev->reason[r]));
+		prev->reason[r] = cur->reason[r];
+	}
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
+		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
+			__u32 idx = THINGS_APP_STAT_IDX(app, act);
+
+			if (cur->app[idx] != prev->app[idx])
+				printf(" app=%u:%s:%llu", app, things_action_name(act),
+				       (unsigned long long)(cur->app[idx] - prev->app[idx]));
+			prev->app[idx] = cur->app[idx];
+		}
+	}
+}
+
+static void print_counters(const struct counters *c)
+{
+	for (__u32 r = 0; r < THINGS_R_MAX; r++)
+		if (c->reason[r])
+			printf("reason %s %llu\n", things_reason_name(r),
+			       (unsigned long long)c->reason[r]);
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
+		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
+			__u64 n = c->app[THINGS_APP_STAT_IDX(app, act)];
+
+			if (n)
+				printf("app %u %s %llu\n", app, things_action_name(act),
+				       (unsigned long long)n);
+		}
+	}
+}
+
+static void print_frame(__u32 retval, const unsigned char *data, __u32 len)
+{
+	if (retval < sizeof(verdict_names) / sizeof(verdict_names[0]))
+		fputs(verdict_names[retval], stdout);
+	else
+		printf("XDP_UNKNOWN_%u", retval);
+	putchar(' ');
+	for (__u32 i = 0; i < len; i++)
+		printf("%02x", data[i]);
+}
+
+/* Runs every stdin packet; with stats_each, each output line also names
+ * the counters that packet moved. The counters end up in *cur. */
+static int run_packets(int prog_fd, const struct options *o, struct counters *cur)
+{
+	unsigned char *out = malloc(DATA_OUT_MAX);
+	struct counters *prev = NULL;
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	char *line = NULL;
+	int ret = -1;
+
+	if (!out) {
+		pr_err("out of memory\n");
+		goto cleanup;
+	}
+	if (o->stats_each) {
+		prev = malloc(sizeof(*prev));
+		if (!prev) {
+			pr_err("out of memory\n");
+			goto cleanup;
+		}
+		if (counters_read(cur))
+			goto cleanup;
+		*prev = *cur;
+	}
+	while (getline(&line, &cap, stdin) != -1) {
+		struct xdp_md ctx = { .ingress_ifindex = o->ingress_ifindex };
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			.data_out = out,
+			.data_size_out = DATA_OUT_MAX,
+			.ctx_in = &ctx,
+			.ctx_size_in = sizeof(ctx),
+			.repeat = 1,
+		);
+		const char *why;
+		long len;
+		int err;
+
+		lineno++;
+		len = hex_decode(line, &why);
+		if (len < 0) {
+			pr_err("stdin line %lu: %s\n", lineno, why);
+			goto cleanup;
+		}
+		opts.data_in = line;
+		opts.data_size_in = (__u32)len;
+		/* The kernel rejects a context whose data_end is not the
+		 * length of the frame it was given. */
+		ctx.data_end = (__u32)len;
+
+		err = bpf_prog_test_run_opts(prog_fd, &opts);
+		if (err) {
+			pr_err("stdin line %lu: BPF_PROG_TEST_RUN of a %ld-byte frame failed: %s\n",
+			       lineno, len, strerror(errno));
+			goto cleanup;
+		}
+		print_frame(opts.retval, out, opts.data_size_out);
+		if (prev) {
+			if (counters_read(cur))
+				goto cleanup;
+			print_counter_deltas(prev, cur);
+		}
+		putchar('\n');
+	}
+	if (ferror(stdin)) {
+		pr_err("reading stdin: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (fflush(stdout) && !ret) {
+		pr_err("writing stdout: %s\n", strerror(errno));
+		ret = -1;
+	}
+	free(line);
+	free(prev);
+	free(out);
+	return ret;
+}
+
+static int fill_maps(struct bpf_object *obj, const struct options *o)
+{
+	int prefixes_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_PREFIXES);
+	int ifaces_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_IFACES);
+	char buf[THINGS_PREFIX_STRLEN];
+	int err;
+
+	if (prefixes_fd < 0 || ifaces_fd < 0) {
+		pr_err("%s has no %s or %s map\n", o->obj_path,
+		       THINGS_PIN_PREFIXES, THINGS_PIN_IFACES);
+		return -1;
+	}
+	for (size_t i = 0; i < o->n_prefixes; i++) {
+		const struct prefix_entry *e = &o->prefixes[i];
+
+		err = things_prefix_set(prefixes_fd, &e->key, &e->val);
+		if (err) {
+			pr_err("adding prefix %s: %s\n",
+			       things_prefix_format(&e->key, buf, sizeof(buf)), strerror(-err));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < o->n_ifaces; i++) {
+		err = things_iface_set(ifaces_fd, o->ifaces[i].ifindex, o->ifaces[i].mac, 0);
+		if (err) {
+			pr_err("adding interface %u: %s\n", o->ifaces[i].ifindex, strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.obj_path = DEFAULT_OBJ,
+		.prog_name = DEFAULT_PROG,
+		.ingress_ifindex = 1,
+	};
+	struct counters *counters = NULL;
+	struct bpf_object *obj = NULL;
+	struct bpf_program *prog;
+	int ret = 1, err;
+
+	things_log_set_ident("xdp-testrun");
+	things_log_libbpf();
+	err = parse_args(argc, argv, &o);
+	if (err) {
+		ret = err == 1 ? 0 : 2;
+		goto cleanup;
+	}
+
+	obj = bpf_object__open_file(o.obj_path, NULL);
+	if (!obj) {
+		pr_err("opening %s: %s\n", o.obj_path, strerror(errno));
+		goto cleanup;
+	}
+	prog = bpf_object__find_program_by_name(obj, o.prog_name);
+	if (!prog) {
+		pr_err("%s has no program %s\n", o.obj_path, o.prog_name);
+		goto cleanup;
+	}
+	if (bpf_program__type(prog) != BPF_PROG_TYPE_XDP) {
+		pr_err("program %s is not an XDP program\n", o.prog_name);
+		goto cleanup;
+	}
+	err = bpf_object__load(obj);
+	if (err) {
+		pr_err("loading %s: %s (-v shows the verifier log)\n", o.obj_path,
+		       strerror(-err));
+		goto cleanup;
+	}
+	if (fill_maps(obj, &o))
+		goto cleanup;
+	/* Big (16 KiB): heap, not stack. */
+	counters = malloc(sizeof(*counters));
+	if (!counters) {
+		pr_err("out of memory\n");
+		goto cleanup;
+	}
+	if (counters_open(obj, counters))
+		goto cleanup;
+	if (run_packets(bpf_program__fd(prog), &o, counters))
+		goto cleanup;
+	if (o.stats) {
+		if (counters_read(counters))
+			goto cleanup;
+		print_counters(counters);
+		if (fflush(stdout)) {
+			pr_err("writing stdout: %s\n", strerror(errno));
+			goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(counters);
+	bpf_object__close(obj);
+	free(o.prefixes);
+	free(o.ifaces);
+	return ret;
+}
