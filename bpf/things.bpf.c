@@ -53,6 +53,9 @@ static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct
 
 	if ((void *)(ip6 + 1) > p->data_end)
 		return THINGS_R_PASS_TRUNCATED;
+	/* Too short to be a request at all: not even a silent app drops it. */
+	if (p->l4_len < sizeof(struct icmp6hdr))
+		return THINGS_R_PASS_TRUNCATED;
 	if (ipv6_addr_is_multicast(&ip6->daddr))
 		return THINGS_R_PASS_DST_MULTICAST;
 	if (eth_addr_is_group(((struct ethhdr *)p->data)->h_dest))
@@ -100,7 +103,8 @@ static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pk
 	key = &ip6->daddr;
 	if (p->l4_proto == IPPROTO_ICMPV6) {
 		l4 = p->data + p->l4_off;
-		if (p->l4_off > 0xffff || (void *)(l4 + 1) > p->data_end)
+		/* An empty message has no type: the byte after it is padding. */
+		if (p->l4_off > 0xffff || (void *)(l4 + 1) > p->data_end || !p->l4_len)
 			return THINGS_R_PASS_TRUNCATED;
 		icmp_type = l4[0];
 		if (icmp_type == NDP_TYPE_NS) {

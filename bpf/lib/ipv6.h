@@ -92,7 +92,9 @@ static __always_inline enum things_reason ipv6_parse(struct pkt *p)
 		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_DSTOPTS &&
 		    nexthdr != IPPROTO_ROUTING)
 			goto upper_layer;
-		if (off > 0xffff)
+		/* An extension header is at least 8 bytes, all inside the
+		 * payload: what follows the payload is padding, not headers. */
+		if (off > 0xffff || off + 8 > end)
 			return THINGS_R_PASS_TRUNCATED;
 		h = p->data + off;
 		/* next header, length, and for routing: type, segments left */

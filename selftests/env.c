@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "env.h"
+#include "maps.h"
+#include "names.h"
+#include "test.h"
+#include "things.skel.h"
+
+static struct bpf_object *open_object(const char *obj_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "things_bpf");
+	const void *elf;
+	size_t size;
+
+	if (obj_path)
+		return bpf_object__open_file(obj_path, NULL);
+	elf = things_bpf__elf_bytes(&size);
+	return bpf_object__open_mem(elf, size, &opts);
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, name);
+
+	if (fd < 0)
+		fprintf(stderr, "no map %s in the object\n", name);
+	return fd < 0 ? -ENOENT : fd;
+}
+
+int env_open(struct test_env *env, const char *obj_path)
+{
+	struct bpf_program *prog;
+	int err;
+
+	*env = (struct test_env){ .prog_fd = -1 };
+	env->obj = open_object(obj_path);
+	if (!env->obj)
+		return -errno;
+	err = bpf_object__load(env->obj);
+	if (err)
+		goto fail;
+	prog = bpf_object__find_program_by_name(env->obj, THINGS_PIN_PROG_XDP);
+	err = -ENOENT;
+	if (!prog)
+		goto fail;
+	env->prog_fd = bpf_program__fd(prog);
+	if ((err = env->prefixes_fd = map_fd(env->obj, THINGS_PIN_PREFIXES)) < 0 ||
+	    (err = env->ifaces_fd = map_fd(env->obj, THINGS_PIN_IFACES)) < 0 ||
+	    (err = env->app_stats_fd = map_fd(env->obj, THINGS_PIN_APP_STATS)) < 0 ||
+	    (err = env->reason_stats_fd = map_fd(env->obj, THINGS_PIN_REASON_STATS)) < 0)
+		goto fail;
+	err = world_install(env);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	env_close(env);
+	return err;
+}
+
+void env_close(struct test_env *env)
+{
+	bpf_object__close(env->obj);
+	env->obj = NULL;
+}
+
+int env_run(const struct test_env *env, const void *data, size_t len,
+	    struct xdp_result *res)
+{
+	/* The kernel wants data_end to be the frame length and no metadata. */
+	struct xdp_md ctx = {
+		.data_end = (__u32)len,
+		.ingress_ifindex = LO_IFINDEX,
+		.rx_queue_index = 0,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = data,
+		.data_size_in = (__u32)len,
+		.data_out = res->out,
+		.data_size_out = sizeof(res->out),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(env->prog_fd, &opts))
+		return -errno;
+	res->verdict = opts.retval;
+	res->out_len = opts.data_size_out;
+	return 0;
+}
+
+static int read_slots(int fd, struct things_counter *c, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++) {
+		int err = things_counter_read(fd, i, &c[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int counters_read(const struct test_env *env, struct counters *c)
+{
+	int err = read_slots(env->reason_stats_fd, c->reason, ARRAY_SIZE(c->reason));
+
+	return err ? err : read_slots(env->app_stats_fd, c->app, ARRAY_SIZE(c->app));
+}
+
+static const char *verdict_name(__u32 v)
+{
+	static const char *const names[] = {
+		[XDP_ABORTED] = "XDP_ABORTED", [XDP_DROP] = "XDP_DROP",
+		[XDP_PASS] = "XDP_PASS", [XDP_TX] = "XDP_TX",
+		[XDP_REDIRECT] = "XDP_REDIRECT",
+	};
+
+	return v < ARRAY_SIZE(names) ? names[v] : "unknown";
+}
+
+static void reason_slot_name(size_t idx, char *buf, size_t size)
+{
+	const char *name = things_reason_name((unsigned int)idx);
+
+	if (name)
+		snprintf(buf, size, "reason %s", name);
+	else
+		snprintf(buf, size, "reason slot %zu", idx);
+}
+
+static void app_slot_name(size_t idx, char *buf, size_t size)
+{
+	const char *act = things_action_name((unsigned int)(idx % THINGS_ACT_MAX));
+
+	if (act)
+		snprintf(buf, size, "app %zu %s", idx / THINGS_ACT_MAX, act);
+	else
+		snprintf(buf, size, "app %zu action slot %zu", idx / THINGS_ACT_MAX,
+			 idx % THINGS_ACT_MAX);
+}
+
+/* Only slot `want` (none if negative) may move, by one packet of `bytes`. */
+static bool check_moves(const char *file, int line,
+			const struct things_counter *before,
+			const struct things_counter *after, size_t slots,
+			long want, size_t bytes,
+			void (*slot_name)(size_t, char *, size_t))
+{
+	bool ok = true;
+	char name[64];
+
+	for (size_t i = 0; i < slots; i++) {
+		unsigned long long dp = after[i].packets - before[i].packets;
+		unsigned long long db = after[i].bytes - before[i].bytes;
+		bool wanted = (long)i == want;
+
+		if (dp == wanted && db == (wanted ? bytes : 0))
+			continue;
+		slot_name(i, name, sizeof(name));
+		test_fail_at(file, line, "%s: expected +%d packets +%zu bytes, got +%llu +%llu",
+			     name, wanted, wanted ? bytes : 0, dp, db);
+		ok = false;
+	}
+	return ok;
+}
+
+bool check_xdp_at(const char *file, int line, const struct test_env *env,
+		  const struct frame *in, const struct expect *exp)
+{
+	const struct frame *want = exp->out ? exp->out : in;
+	long app_slot = exp->app == NO_APP ? -1 :
+			THINGS_APP_STAT_IDX(exp->app, (long)exp->action);
+	struct counters before, after;
+	struct xdp_result res;
+	bool ok;
+
+	if (!ASSERT_TRUE(exp->app < APPS_WATCHED, "expected app is watched") ||
+	    !ASSERT_OK(counters_read(env, &before), "read counters") ||
+	    !ASSERT_OK(env_run(env, in->b, in->len, &res), "BPF_PROG_TEST_RUN") ||
+	    !ASSERT_OK(counters_read(env, &after), "read counters"))
+		return false;
+
+	test_log("%s:%d: %zu bytes in, %s, %zu bytes out", file, line, in->len,
+		 verdict_name(res.verdict), res.out_len);
+	ok = res.verdict == exp->verdict;
+	if (!ok)
+		test_fail_at(file, line, "verdict: expected %s, got %s",
+			     verdict_name(exp->verdict), verdict_name(res.verdict));
+	ok &= test_memeq(file, line, res.out, res.out_len, want->b, want->len,
+			 "output frame");
+	ok &= check_moves(file, line, before.reason, after.reason, ARRAY_SIZE(before.reason),
+			  exp->reason, in->len, reason_slot_name);
+	ok &= check_moves(file, line, before.app, after.app, ARRAY_SIZE(before.app),
+			  app_slot, in->len, app_slot_name);
+	return ok;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The program under test, loaded once per test group with the world's
+ * maps filled in, and the one way to run a packet through it and judge the
+ * verdict, the bytes that come out and the counters that moved.
+ */
+#ifndef SELFTEST_ENV_H
+#define SELFTEST_ENV_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+
+#include "frame.h"
+#include "things_abi.h"
+#include "world.h"
+
+struct test_env {
+	struct bpf_object *obj;
+	int prog_fd;
+	int prefixes_fd, ifaces_fd, app_stats_fd, reason_stats_fd;
+};
+
+/* obj_path NULL: the object built into the skeleton. Returns 0 or -errno. */
+int env_open(struct test_env *env, const char *obj_path);
+void env_close(struct test_env *env);
+
+struct xdp_result {
+	__u32 verdict;
+	/* Room for a frame the program grew, and then some. */
+	uint8_t out[FRAME_MAX + 256];
+	size_t out_len;
+};
+
+/* One BPF_PROG_TEST_RUN from ingress on lo. Returns 0 or -errno. */
+int env_run(const struct test_env *env, const void *data, size_t len,
+	    struct xdp_result *res);
+
+struct counters {
+	struct things_counter reason[THINGS_REASON_SLOTS];
+	struct things_counter app[APPS_WATCHED * THINGS_ACT_MAX];
+};
+
+int counters_read(const struct test_env *env, struct counters *c);
+
+#define NO_APP (-1)
+
+struct expect {
+	enum xdp_action verdict;
+	const struct frame *out;	/* NULL: the input, untouched */
+	enum things_reason reason;
+	int app;			/* NO_APP: no app counter moves */
+	enum things_action action;
+};
+
+/*
+ * Runs in and checks, logging each mismatch: the verdict, the output byte
+ * for byte, exactly one reason counter up by one packet of in's length, and
+ * exactly the expected app counter (or none) likewise.
+ */
+/* Variadic: a compound literal for exp has commas in it. */
+#define check_xdp(env, in, ...) check_xdp_at(__FILE__, __LINE__, (env), (in), __VA_ARGS__)
+
+bool check_xdp_at(const char *file, int line, const struct test_env *env,
+		  const struct frame *in, const struct expect *exp);
+
+#endif
