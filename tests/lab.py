@@ -52,6 +52,26 @@ def ensure_bpffs():
         sh("mount", "-t", "bpf", "bpf", BPFFS)
 
 
+_multiprog = None
+
+
+def xdp_multiprog_supported():
+    """Can libxdp run two programs on one interface here? Its dispatcher
+    needs freplace (BPF_PROG_TYPE_EXT) programs, which some kernels refuse;
+    libxdp then attaches a single program directly."""
+    global _multiprog
+    if _multiprog is None:
+        with Lab("mp") as lab:
+            ns = lab.netns("probe")
+            ns.ip("link", "add", "mpa", "type", "veth", "peer", "name", "mpb")
+            ensure_bpffs()
+            loader = ("nsenter", "--net=" + ns.path, "xdp-loader", "load", "-m", "skb", "mpa",
+                      XDP_PASS_OBJ)
+            sh(*loader)
+            _multiprog = sh(*loader, check=False).returncode == 0
+    return _multiprog
+
+
 class Netns:
     def __init__(self, lab, role):
         self.name = "things-%s-%s-%s" % (lab.tag, role, lab.suffix)

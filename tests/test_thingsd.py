@@ -134,22 +134,44 @@ def test_tcp_listener_gets_prefix_connections(running):
         server.wait()
 
 
+def xdp_loader(host, *args, check=True):
+    L.ensure_bpffs()
+    return L.sh("nsenter", "--net=" + host.path, "xdp-loader", *args, check=check)
+
+
 def test_coexists_with_another_xdp_program(lan):
     lab, client, router, host = lan
-    loader = ("nsenter", "--net=" + host.path, "xdp-loader")
-    L.ensure_bpffs()
-    L.sh(*loader, "load", "-m", "native", "h0", L.XDP_PASS_OBJ)
+    if not L.xdp_multiprog_supported():
+        pytest.skip("this kernel refuses freplace programs, so libxdp has no dispatcher")
+    xdp_loader(host, "load", "-m", "native", "h0", L.XDP_PASS_OBJ)
     try:
         d = lab.thingsd(host, L.DEMO_APPS)
-        status = L.sh(*loader, "status", "h0").stdout
+        status = xdp_loader(host, "status", "h0").stdout
         assert "xdp_pass" in status and "things_xdp" in status, status
         addrs = [L.random_address(L.ROUTED, random.Random(1)) for _ in range(10)]
         assert ping_all(client, addrs) == []
         d.stop()
-        status = L.sh(*loader, "status", "h0").stdout
+        status = xdp_loader(host, "status", "h0").stdout
         assert "xdp_pass" in status and "things_xdp" not in status, status
     finally:
-        L.sh(*loader, "unload", "-a", "h0", check=False)
+        xdp_loader(host, "unload", "-a", "h0", check=False)
+
+
+def test_never_replaces_a_program_attached_without_dispatcher(lan):
+    lab, client, router, host = lan
+    if L.xdp_multiprog_supported():
+        pytest.skip("libxdp's dispatcher works here: the coexistence test applies")
+    xdp_loader(host, "load", "-m", "native", "h0", L.XDP_PASS_OBJ)
+    try:
+        before = host.ip_json("link", "show", "h0")[0]["xdp"]["prog"]["id"]
+        with pytest.raises(RuntimeError) as failed:
+            lab.thingsd(host, L.DEMO_APPS)
+        assert "'xdp_pass'" in str(failed.value) and "unload it first" in str(failed.value)
+        assert host.ip_json("link", "show", "h0")[0]["xdp"]["prog"]["id"] == before
+        assert not [r for r in host.ip_json("-6", "route", "show", "table", "local")
+                    if r.get("protocol") == "248"]
+    finally:
+        xdp_loader(host, "unload", "-a", "h0", check=False)
 
 
 def test_restart_keeps_answering_and_state(lan):

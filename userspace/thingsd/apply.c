@@ -217,7 +217,12 @@ static int sync_routes(struct thingsd *d, bool want_any)
 	char buf[THINGS_PREFIX_STRLEN];
 	int err;
 
-	err = rtnl_local_routes_list(d->rt, collect_route, &ours);
+	for (int tries = 0; tries < 10; tries++) {
+		ours.n = 0;
+		err = rtnl_local_routes_list(d->rt, collect_route, &ours);
+		if (err != -EAGAIN)
+			break;
+	}
 	if (err)
 		goto out;
 	for (int i = 0; i < ours.n; i++) {

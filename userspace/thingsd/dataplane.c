@@ -9,6 +9,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 
 #include "dataplane.h"
@@ -81,26 +82,30 @@ static struct things_bpf *open_pinned(const char *pin_dir)
 }
 
 /*
- * Creates the pins (or checks the existing ones fit this program) before any
- * interface needs the program, so that the maps exist and can be filled
- * even while nothing is attached.
+ * Loads the program with the pinned maps (creating the pins, or checking
+ * that existing ones fit this program) before any interface needs it, so
+ * the maps exist and can be filled while nothing is attached. The loaded
+ * program is kept: it is what replaces an earlier things_xdp attached
+ * without libxdp's dispatcher.
  */
-static int create_maps(const char *pin_dir)
+static int load_direct(struct dataplane *dp)
 {
-	struct things_bpf *skel = open_pinned(pin_dir);
 	int err;
 
-	if (!skel) {
+	dp->direct = open_pinned(dp->pin_dir);
+	if (!dp->direct) {
 		err = -errno;
 		pr_err("cannot open the BPF object: %s\n", strerror(errno));
 		return err;
 	}
-	err = things_bpf__load(skel);
-	if (err)
+	err = things_bpf__load(dp->direct);
+	if (err) {
 		pr_err("cannot load things_xdp with the maps pinned in %s: %s "
 		       "(maps pinned by an incompatible version must be removed first)\n",
-		       pin_dir, strerror(-err));
-	things_bpf__destroy(skel);
+		       dp->pin_dir, strerror(-err));
+		things_bpf__destroy(dp->direct);
+		dp->direct = NULL;
+	}
 	return err;
 }
 
@@ -174,7 +179,7 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 		pr_err("cannot create %s: %s\n", pin_dir, strerror(errno));
 		return err;
 	}
-	err = create_maps(pin_dir);
+	err = load_direct(dp);
 	if (err)
 		return err;
 	err = open_maps(dp);
@@ -204,17 +209,19 @@ err_skel:
 	dp->skel = NULL;
 err_maps:
 	close_maps(dp);
+	things_bpf__destroy(dp->direct);
+	dp->direct = NULL;
 	return err;
 }
 
 /* Pinned so that the program's id and tag can be found from the pins. */
-static void pin_prog(struct dataplane *dp)
+static void pin_prog(struct dataplane *dp, int prog_fd)
 {
 	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, THINGS_PIN_PROG_XDP);
 	unlink(path);
-	if (bpf_obj_pin(xdp_program__fd(dp->prog), path))
+	if (bpf_obj_pin(prog_fd, path))
 		pr_warn("cannot pin the program at %s: %s\n", path, strerror(errno));
 }
 
@@ -254,15 +261,72 @@ out:
 	return err;
 }
 
+/*
+ * Without libxdp's dispatcher (a kernel that refuses freplace programs
+ * makes libxdp attach one program directly), a new things_xdp cannot join
+ * an old one: it takes its place atomically instead.
+ */
+static int replace_direct(struct dataplane *dp, int ifindex, struct xdp_program *old,
+			  enum xdp_attach_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(old));
+	__u32 flags = XDP_FLAGS_REPLACE |
+		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(dp->direct->progs.things_xdp), flags, &opts))
+		return -errno;
+	return 0;
+}
+
+/* Someone else's program attached directly: name it, never replace it. */
+static int attached_directly(struct dataplane *dp, int ifindex, enum xdp_attach_mode *mode)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p;
+	int err = 0;
+
+	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__is_legacy(mp))
+		goto out;
+	p = xdp_multiprog__main_prog(mp);
+	if (!p)
+		goto out;
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (is_things_prog(p)) {
+		err = replace_direct(dp, ifindex, p, *mode);
+		if (err)
+			pr_err("ifindex %d: cannot replace the earlier things_xdp: %s\n", ifindex,
+			       strerror(-err));
+		else
+			err = 1;
+	} else {
+		pr_err("ifindex %d: XDP program '%s' (id %u) is attached without libxdp's "
+		       "dispatcher, so nothing can run beside it: unload it first\n",
+		       ifindex, xdp_program__name(p), xdp_program__id(p));
+		err = -EBUSY;
+	}
+out:
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+	return err;
+}
+
 int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mode,
 		     enum xdp_attach_mode *mode_out)
 {
 	enum xdp_attach_mode want = mode == THINGS_XDP_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	bool first = xdp_program__fd(dp->prog) < 0;
 	int err;
 
+	err = attached_directly(dp, ifindex, mode_out);
+	if (err > 0) {
+		pr_info("ifindex %d: replaced the earlier things_xdp in place\n", ifindex);
+		pin_prog(dp, bpf_program__fd(dp->direct->progs.things_xdp));
+		return 0;
+	}
+	if (err)
+		return err;
+
 	err = xdp_program__attach(dp->prog, ifindex, want, 0);
-	if (err && want == XDP_MODE_NATIVE) {
+	if (err && want == XDP_MODE_NATIVE && err != -EBUSY && err != -EEXIST) {
 		pr_warn("ifindex %d: native XDP failed (%s), falling back to generic mode\n",
 			ifindex, strerror(-err));
 		want = XDP_MODE_SKB;
@@ -272,8 +336,7 @@ int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mod
 		pr_err("ifindex %d: cannot attach things_xdp: %s\n", ifindex, strerror(-err));
 		return err;
 	}
-	if (first)
-		pin_prog(dp);
+	pin_prog(dp, xdp_program__fd(dp->prog));
 	*mode_out = want;
 	/* The new program runs before the old one is taken out: a daemon
 	 * restart never leaves a gap. */
@@ -289,25 +352,6 @@ int dataplane_detach(int ifindex)
 	return detach_others(ifindex, 0);
 }
 
-bool dataplane_attached(int ifindex)
-{
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p = NULL;
-	bool found = false;
-
-	if (libxdp_get_error(mp) || !mp)
-		return false;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		found = p && is_things_prog(p);
-	} else {
-		while (!found && (p = xdp_multiprog__next_prog(p, mp)))
-			found = is_things_prog(p);
-	}
-	xdp_multiprog__close(mp);
-	return found;
-}
-
 void dataplane_close(struct dataplane *dp)
 {
 	if (dp->prog)
@@ -316,5 +360,7 @@ void dataplane_close(struct dataplane *dp)
 	if (dp->skel)
 		things_bpf__destroy(dp->skel);
 	dp->skel = NULL;
+	things_bpf__destroy(dp->direct);
+	dp->direct = NULL;
 	close_maps(dp);
 }

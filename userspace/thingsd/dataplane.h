@@ -11,8 +11,9 @@ struct things_bpf;
 /* The loaded program and the pinned maps it shares with every earlier and
  * later instance of the daemon. */
 struct dataplane {
-	struct things_bpf *skel;
+	struct things_bpf *skel;	/* loaded by libxdp, for its dispatcher */
 	struct xdp_program *prog;
+	struct things_bpf *direct;	/* loaded by us: replaces a direct attach */
 	char pin_dir[PATH_MAX];
 	int prefixes_fd;
 	int ifaces_fd;
@@ -30,8 +31,6 @@ int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mod
 		     enum xdp_attach_mode *mode_out);
 /* Detaches every things_xdp from the interface. */
 int dataplane_detach(int ifindex);
-/* Is a things_xdp attached to the interface? */
-bool dataplane_attached(int ifindex);
 void dataplane_close(struct dataplane *dp);
 
 #endif

@@ -15,8 +15,8 @@ static int add_addr(const struct rtnl_addr *a, void *arg)
 	struct host_addr *more;
 
 	for (int i = 0; i < d->n_addrs; i++)
-		if (!memcmp(d->addrs[i].addr, a->addr, 16))
-			return 0;	/* the same address on two links */
+		if (!memcmp(d->addrs[i].addr, a->addr, 16) && d->addrs[i].ifindex == a->ifindex)
+			return 0;
 	more = realloc(d->addrs, (size_t)(d->n_addrs + 1) * sizeof(*more));
 	if (!more)
 		return -ENOMEM;
@@ -38,8 +38,14 @@ static void del_addr(struct thingsd *d, const struct rtnl_addr *a)
 
 int host_sync_addrs(struct thingsd *d)
 {
-	d->n_addrs = 0;
-	return rtnl_addr_dump(d->rt, 0, add_addr, d);
+	int err, tries = 0;
+
+	/* A dump that an address change interrupted is started again. */
+	do {
+		d->n_addrs = 0;
+		err = rtnl_addr_dump(d->rt, 0, add_addr, d);
+	} while (err == -EAGAIN && ++tries < 10);
+	return err;
 }
 
 static struct iface_state *iface_by_ifindex(struct thingsd *d, int ifindex)
