@@ -307,3 +307,15 @@ def test_bad_config_names_line_and_applies_nothing(lan, name):
     assert not [r for r in host.ip_json("-6", "route", "show", "table", "local")
                 if r.get("protocol") == "248"]
     assert not os.path.exists(pins)
+
+
+def test_interface_dropped_while_down_is_restored(lan):
+    lab, client, router, host = lan
+    d = lab.thingsd(host, L.DEMO_APPS, args=("--keep",))
+    assert d.stop() == 0
+    assert "ALLMULTI" in host.ip_json("link", "show", "h0")[0]["flags"]
+    d.write_conf("")  # no interfaces, no apps
+    d.start()
+    assert "xdp" not in host.ip_json("link", "show", "h0")[0]
+    assert "ALLMULTI" not in host.ip_json("link", "show", "h0")[0]["flags"]
+    assert d.ctl_json("iface", "list") == []

@@ -6,6 +6,7 @@
  * the same operation.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,12 +337,46 @@ static int iface_up(struct thingsd *d, struct iface_state *ifc)
 	return 0;
 }
 
+static void iface_down(struct thingsd *d, struct iface_state *ifc);
+
+/* Interfaces in the pinned map that the config no longer names, say after
+ * a change made while the daemon was down: undo what was done to them. */
+static void forget_stale_ifaces(struct thingsd *d)
+{
+	__u32 key, next, *prev = NULL, stale[THINGS_MAX_IFACES];
+	int n = 0;
+
+	while (!bpf_map_get_next_key(d->dp.ifaces_fd, prev, &next) && n < THINGS_MAX_IFACES) {
+		bool known = false;
+
+		key = next;
+		prev = &key;
+		for (int i = 0; i < d->n_ifaces; i++)
+			known |= d->ifaces[i].ifindex == (int)key;
+		if (!known)
+			stale[n++] = key;
+	}
+	for (int i = 0; i < n; i++) {
+		struct iface_state gone = { .ifindex = (int)stale[i] };
+		struct things_iface val;
+
+		if (!if_indextoname(stale[i], gone.name))
+			snprintf(gone.name, sizeof(gone.name), "ifindex %u", stale[i]);
+		if (!bpf_map_lookup_elem(d->dp.ifaces_fd, &stale[i], &val))
+			gone.allmulti_set = val.flags & THINGS_IF_ALLMULTI_SET;
+		pr_info("%s: no longer in the config\n", gone.name);
+		iface_down(d, &gone);
+	}
+}
+
 int apply_ifaces(struct thingsd *d)
 {
 	int err = 0;
 
 	for (int i = 0; i < d->n_ifaces && !err; i++)
 		err = iface_up(d, &d->ifaces[i]);
+	if (!err)
+		forget_stale_ifaces(d);
 	return err;
 }
 
