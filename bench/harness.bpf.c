@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * BPF_PROG_TEST_RUN with repeat runs the program again and again on one
+ * buffer, so from the second run on a responder would see its own reply
+ * (an echo reply, an NA) and take a different, shorter path. This program
+ * restores the request before every run and tail-calls the program under
+ * test. The loader also times it with the nop program as the target and
+ * subtracts that, so what remains is the target's own cost.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bench_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bench_frame);
+} frame SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} target SEC(".maps");
+
+SEC("xdp")
+int bench_harness(struct xdp_md *ctx)
+{
+	__u32 zero = 0, len;
+	struct bench_frame *f;
+
+	f = bpf_map_lookup_elem(&frame, &zero);
+	if (!f)
+		return XDP_ABORTED;
+	len = f->len;
+	/* A target that resized the frame cannot be restored: ABORTED tells
+	 * the loader, which checks every verdict. */
+	if (len == 0 || len > BENCH_FRAME_MAX || len != ctx->data_end - ctx->data)
+		return XDP_ABORTED;
+	if (bpf_xdp_store_bytes(ctx, 0, f->data, len))
+		return XDP_ABORTED;
+	bpf_tail_call(ctx, &target, 0);
+	return XDP_ABORTED;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
