@@ -90,15 +90,28 @@ static __always_inline enum things_reason ndp_ns_options(const struct pkt *p,
 	return THINGS_GO_ON;
 }
 
+/* Sum of 32 bytes: an NS with its one SLLA option, and every NA we send. */
+static __always_inline __u64 ndp_sum32(__u64 sum, const __u32 *w)
+{
+	return sum + w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7];
+}
+
 /* Verifies the NS checksum; the options walk made len a multiple of 8. */
 static __always_inline enum things_reason ndp_ns_checksum(const struct pkt *p,
 							  const struct ipv6hdr *ip6)
 {
 	__u32 len = p->l4_len;
 	__u64 sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, len, IPPROTO_ICMPV6);
-	__u32 *w;
+	__u32 *w = p->data + p->l4_off;
 	__u32 i;
 
+	/* Almost every NS is this size: one bounds check, no loop. */
+	if (len == sizeof(struct nd_na)) {
+		if ((void *)(w + 8) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		sum = ndp_sum32(sum, w);
+		goto fold;
+	}
 	for (i = 0; i < NDP_NS_MAX_LEN / 8; i++) {
 		if (i * 8 >= len)
 			break;
@@ -108,6 +121,7 @@ static __always_inline enum things_reason ndp_ns_checksum(const struct pkt *p,
 		sum += w[0];
 		sum += w[1];
 	}
+fold:
 	return csum_fold(sum) == 0xffff ? THINGS_GO_ON : THINGS_R_NS_CHECKSUM;
 }
 
@@ -149,6 +163,70 @@ static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
 	return THINGS_GO_ON;
 }
 
+static __always_inline void ndp_all_nodes(struct in6_addr *a)
+{
+	a->in6_u.u6_addr32[0] = bpf_htonl(0xff020000);
+	a->in6_u.u6_addr32[1] = 0;
+	a->in6_u.u6_addr32[2] = 0;
+	a->in6_u.u6_addr32[3] = bpf_htonl(1);
+}
+
+/* The ICMPv6 part of our NA, once the IPv6 header is final: everything but
+ * the target, which the caller has put in place. */
+static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, struct nd_na *na,
+							const struct things_iface *ifc,
+							__u16 prefix_flags, int dad)
+{
+	__u32 flags = NDP_NA_FLAG_OVERRIDE;
+
+	if (!dad)
+		flags |= NDP_NA_FLAG_SOLICITED;
+	if (prefix_flags & THINGS_PF_ROUTER)
+		flags |= NDP_NA_FLAG_ROUTER;
+	*(__be32 *)ip6 = bpf_htonl(0x60000000);
+	ip6->payload_len = bpf_htons(sizeof(*na));
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 255;
+
+	na->msg.type = NDP_TYPE_NA;
+	na->msg.code = 0;
+	na->msg.cksum = 0;
+	na->msg.reserved_or_flags = bpf_htonl(flags);
+	na->tlla.type = NDP_OPT_TLLA;
+	na->tlla.len = 1;
+	__builtin_memcpy(na->tlla.addr, ifc->mac, ETH_ALEN);
+	na->msg.cksum = (__be16)~csum_fold(ndp_sum32(
+		csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6),
+		(__u32 *)na));
+	return dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
+}
+
+/*
+ * The usual NS (no extension headers, one option, so exactly the size of
+ * our NA) becomes the NA where it lies: the target and the VLAN tag are
+ * already in place, nothing is copied out and the frame keeps its size.
+ */
+static __always_inline enum things_reason ndp_na_in_place(struct pkt *p,
+							  const struct things_iface *ifc,
+							  __u16 prefix_flags, int dad)
+{
+	static const __u8 all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+	struct ethhdr *eth = p->data;
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+	struct nd_na *na = (void *)(ip6 + 1);
+
+	if ((void *)(eth + 1) > p->data_end || (void *)(na + 1) > p->data_end)
+		return THINGS_R_PASS_TX_FAILED;
+	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
+	if (dad)
+		ndp_all_nodes(&ip6->daddr);
+	else
+		ip6->daddr = ip6->saddr;
+	ip6->saddr = na->msg.target;
+	return ndp_na_finish(ip6, na, ifc, prefix_flags, dad);
+}
+
 /*
  * Rewrites a valid NS into our NA for its target: from the target, with the
  * interface's MAC as the target link-layer address, to the soliciting host
@@ -171,8 +249,9 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 	struct ipv6hdr *ip6 = ipv6_hdr(p);
 	struct nd_msg *ns = ndp_msg(p);
 	struct nd_na *na;
-	__u32 flags, i, *w;
-	__u64 sum;
+
+	if (!ext && pkt_len(p) == want)
+		return ndp_na_in_place(p, ifc, prefix_flags, dad);
 
 	if ((void *)(eth + 1) > p->data_end || (void *)(ip6 + 1) > p->data_end ||
 	    p->l4_off > 0xffff || (void *)(ns + 1) > p->data_end)
@@ -220,42 +299,13 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 			return THINGS_R_PASS_TX_FAILED;
 		*tag = vlan;
 	}
-
-	*(__be32 *)ip6 = bpf_htonl(0x60000000);
-	ip6->payload_len = bpf_htons(sizeof(*na));
-	ip6->nexthdr = IPPROTO_ICMPV6;
-	ip6->hop_limit = 255;
 	ip6->saddr = target;
-	if (dad) {
-		__builtin_memset(&ip6->daddr, 0, sizeof(ip6->daddr));
-		ip6->daddr.in6_u.u6_addr8[0] = 0xff;
-		ip6->daddr.in6_u.u6_addr8[1] = 0x02;
-		ip6->daddr.in6_u.u6_addr8[15] = 0x01;
-	} else {
+	if (dad)
+		ndp_all_nodes(&ip6->daddr);
+	else
 		ip6->daddr = peer;
-	}
-
-	flags = NDP_NA_FLAG_OVERRIDE;
-	if (!dad)
-		flags |= NDP_NA_FLAG_SOLICITED;
-	if (prefix_flags & THINGS_PF_ROUTER)
-		flags |= NDP_NA_FLAG_ROUTER;
-	na->msg.type = NDP_TYPE_NA;
-	na->msg.code = 0;
-	na->msg.cksum = 0;
-	na->msg.reserved_or_flags = bpf_htonl(flags);
 	na->msg.target = target;
-	na->tlla.type = NDP_OPT_TLLA;
-	na->tlla.len = 1;
-	__builtin_memcpy(na->tlla.addr, ifc->mac, ETH_ALEN);
-
-	sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6);
-	w = (__u32 *)na;
-#pragma unroll
-	for (i = 0; i < sizeof(*na) / 4; i++)
-		sum += w[i];
-	na->msg.cksum = (__be16)~csum_fold(sum);
-	return dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
+	return ndp_na_finish(ip6, na, ifc, prefix_flags, dad);
 }
 
 #endif
