@@ -20,7 +20,8 @@ DAEMON_LDLIBS := -lxdp $(LDLIBS)
 # Debian packages the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
-	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev
+	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
+	ndppd ethtool
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -50,15 +51,18 @@ THINGSCTL_BIN  := $(BUILD)/thingsctl
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
-BENCH_C_SRCS   := $(filter-out %.bpf.c,$(BENCH_SRCS))
+# loadgen.c is the throughput benchmark's own program; the rest is micro.
+LOADGEN_SRCS   := bench/loadgen.c
+BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS),$(BENCH_SRCS))
 BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
+LOADGEN_BIN    := $(BUILD)/bench/loadgen
 
-.PHONY: all deps selftest test demo bench-micro install clean help
+.PHONY: all deps selftest test demo bench bench-micro install clean help
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
-     $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN))
+     $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN)) $(LOADGEN_BIN)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -66,6 +70,8 @@ help:
 	@echo "make selftest   run the BPF_PROG_TEST_RUN selftests"
 	@echo "make test       deps + build + selftests + pytest suite"
 	@echo "make demo       deps + build + a live demo in network namespaces"
+	@echo "make bench      deps + build + throughput against the kernel, ndppd and"
+	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make clean      remove $(BUILD)/"
@@ -122,6 +128,9 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(BENCH_HDRS) | $(BUILD)/bench
 $(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
 	$(CC) $(CFLAGS) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
 
+$(LOADGEN_BIN): $(LOADGEN_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)/bench
+	$(CC) $(CFLAGS) -Ibench $(LOADGEN_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+
 selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o
 
@@ -129,6 +138,16 @@ selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 # test helpers to build.
 bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 	$(BENCH_BIN) --build $(BUILD)
+
+# Everything bench/throughput.py runs: the responders, the load generator
+# and the micro-benchmark whose table it includes.
+BENCH_NEEDS := $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN) $(LOADGEN_BIN) $(THINGSD_BIN) \
+	$(THINGSCTL_BIN)
+BENCH_ARGS ?=
+
+bench: deps
+	$(MAKE) $(BENCH_NEEDS)
+	$(PYTHON) bench/throughput.py --build $(BUILD) $(BENCH_ARGS)
 
 test: deps
 	$(MAKE) all

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGSCTL_H
+#define THINGSCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#define EXIT_USAGE 2
+
+/* What the global options set; every command gets it. */
+struct ctl_opts {
+	bool json;
+	bool pretty;
+	int verbose;
+	const char *run_dir;
+	const char *pin_dir;
+	int timeout;		/* seconds to wait for the daemon's reply */
+};
+
+/* Each prints "thingsctl: MSG" on stderr; they return the exit status. */
+__attribute__((format(printf, 1, 2))) int fail(const char *fmt, ...);
+/* ... followed by the hint to read the help. */
+__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
+
+/*
+ * commands.c. cmd is the command's words ("app list"), for messages; argv
+ * starts after them. The read-only commands differ only in what they ask
+ * and print, so they are data for one function.
+ */
+struct query;
+extern const struct query query_status, query_app_list, query_app_show, query_iface_list,
+	query_stats;
+int cmd_query(const struct ctl_opts *o, const char *cmd, const struct query *q, int argc,
+	      char **argv);
+int cmd_app_add(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_reload(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+
+/* client.c: one request, one reply over the control socket. */
+enum client_status {
+	CLIENT_OK,		/* *result holds the reply's "result" */
+	CLIENT_DOWN,		/* no daemon listens: why says how we know */
+	CLIENT_FAILED,		/* transport error or the daemon's error reply */
+};
+enum client_status client_call(const struct ctl_opts *o, json_object *req,
+			       json_object **result, char *why, size_t why_len);
+
+/* pins.c: the same reports thingsd answers, built from the pinned maps. */
+enum pin_report {
+	PIN_REPORT_STATUS,
+	PIN_REPORT_APPS,
+	PIN_REPORT_IFACES,
+	PIN_REPORT_STATS,
+};
+/* name: only that app (PIN_REPORT_APPS). NULL with why set on failure. */
+json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
+			 char *why, size_t why_len);
+
+/* xdp.c: "native", "generic" or "offload" if things_xdp runs on the
+ * interface (through libxdp's dispatcher or alone), else "none". */
+const char *xdp_things_mode(int ifindex);
+
+/* render.c: aligned text for each result. */
+void render_status(const struct ctl_opts *o, json_object *status);
+void render_app_list(const struct ctl_opts *o, json_object *apps);
+void render_app_show(const struct ctl_opts *o, json_object *apps);
+void render_ifaces(const struct ctl_opts *o, json_object *ifaces);
+void render_stats(const struct ctl_opts *o, json_object *stats);
+/* -j output: one line, or indented with -p. */
+void print_json(const struct ctl_opts *o, json_object *obj);
+
+#endif
