@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
@@ -66,6 +67,10 @@ static void request_socket_tune(struct mnl_socket *nl)
 	 * with a full routing table in main does not send it all to us.
 	 * Older kernels lack it; every reply is filtered here as well. */
 	mnl_socket_setsockopt(nl, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	/* The kernel answers at once; a reply that never comes must not
+	 * leave the caller blocked where no signal reaches it. */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
 }
 
 static void event_socket_tune(struct mnl_socket *nl)

@@ -505,6 +505,7 @@ int apply_config(struct thingsd *d, struct things_config *cfg)
 int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why)
 {
 	struct app_state *more;
+	int err;
 
 	if (thingsd_app(d, app->name)) {
 		*why = "an app of that name exists";
@@ -533,8 +534,14 @@ int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const cha
 	d->apps[d->n_apps].cfg = *app;
 	d->apps[d->n_apps].runtime = true;
 	d->n_apps++;
-	*why = "cannot apply";
-	return apply_all(d);
+	err = apply_all(d);
+	if (err) {
+		/* Leave no half-added app behind: back to what was. */
+		d->n_apps--;
+		apply_all(d);
+		*why = strerror(-err);
+	}
+	return err;
 }
 
 int apply_app_del(struct thingsd *d, const char *name)

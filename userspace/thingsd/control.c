@@ -153,6 +153,7 @@ static json_object *status(struct thingsd *d)
 {
 	json_object *o = json_object_new_object(), *ifaces = json_object_new_array();
 
+	json_object_object_add(o, "running", json_object_new_boolean(1));
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "config", json_object_new_string(d->config_path));
 	json_object_object_add(o, "pin_dir", json_object_new_string(d->cfg.pin_dir));
