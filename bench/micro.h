@@ -89,7 +89,7 @@ struct bench {
 	struct bpf_object *obj[PROG_COUNT];
 	int prog_fd[PROG_COUNT];
 	struct bpf_prog_info info[PROG_COUNT];
-	int reason_stats_fd[PROG_COUNT];	/* things only */
+	int stats_fd[PROG_COUNT];	/* things only */
 	int frame_fd, target_fd;	/* the harness's maps */
 	unsigned char frame[FRAME_COUNT][BENCH_FRAME_MAX];
 	__u32 frame_len[FRAME_COUNT];

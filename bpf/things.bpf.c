@@ -25,27 +25,6 @@ static __always_inline int reason_verdict(enum things_reason r)
 	}
 }
 
-/* What a reason means for the app whose prefix the packet matched. */
-static __always_inline enum things_action reason_action(enum things_reason r)
-{
-	switch (r) {
-	case THINGS_R_TX_ECHO_REPLY:
-		return THINGS_ACT_ECHO_REPLY;
-	case THINGS_R_TX_NA:
-		return THINGS_ACT_NA;
-	case THINGS_R_TX_NA_DAD:
-		return THINGS_ACT_NA_DAD;
-	case THINGS_R_DROP_SILENT:
-		return THINGS_ACT_SILENT_DROP;
-	case THINGS_R_PASS_SRC_INVALID:
-	case THINGS_R_PASS_TRUNCATED:
-	case THINGS_R_NS_HOP_LIMIT ... THINGS_R_NS_DAD_SLLA:
-		return THINGS_ACT_INVALID;
-	default:
-		return THINGS_ACT_PASS;
-	}
-}
-
 static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct pkt *p,
 						      const struct things_prefix_value *pv)
 {
@@ -87,7 +66,7 @@ static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct p
 }
 
 /* Chooses the app for a parsed packet and runs its action. *app is set
- * once a prefix matched. */
+ * once a prefix of an app matched. */
 static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pkt *p,
 						   __u32 *app)
 {
@@ -140,7 +119,7 @@ int things_xdp(struct xdp_md *ctx)
 		.data_end = (void *)(long)ctx->data_end,
 	};
 	__u32 bytes = pkt_len(&p);
-	__u32 app = THINGS_MAX_APPS;
+	__u32 app = 0;
 	enum things_reason r;
 	__u16 proto;
 
@@ -152,9 +131,7 @@ int things_xdp(struct xdp_md *ctx)
 	else if ((r = ipv6_parse(&p)) == THINGS_GO_ON)
 		r = dispatch(ctx, &p, &app);
 
-	stats_reason(r, bytes);
-	if (app < THINGS_MAX_APPS)
-		stats_app(app, reason_action(r), bytes);
+	stats_count(app, r, bytes);
 	return reason_verdict(r);
 }
 

@@ -22,8 +22,7 @@
 #define THINGS_PIN_DIR		"/sys/fs/bpf/things"
 #define THINGS_PIN_PREFIXES	"prefixes"
 #define THINGS_PIN_IFACES	"ifaces"
-#define THINGS_PIN_APP_STATS	"app_stats"
-#define THINGS_PIN_REASON_STATS	"reason_stats"
+#define THINGS_PIN_STATS	"stats"
 #define THINGS_PIN_APPS		"apps"
 #define THINGS_PIN_PROG_XDP	"things_xdp"
 
@@ -90,7 +89,7 @@ struct things_iface {
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
 
-/* What the program did with a packet that matched an app. */
+/* What a packet meant to the app it matched; each reason maps to one. */
 #define THINGS_ACTIONS(X)						\
 	X(ECHO_REPLY, "echo-reply")					\
 	X(NA, "na")			/* solicited NA, unicast */	\
@@ -101,53 +100,52 @@ THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
 
 #define THINGS_ENUM_ACT(sym, name) THINGS_ACT_##sym,
 enum things_action { THINGS_ACTIONS(THINGS_ENUM_ACT) THINGS_ACT_COUNT };
-/* Room for app actions to come without changing the app_stats layout. */
-#define THINGS_ACT_MAX 8
-THINGS_STATIC_ASSERT(THINGS_ACT_COUNT <= THINGS_ACT_MAX, "action slots");
 
 /*
- * Why a packet got its verdict. Every packet the program sees is counted
- * under exactly one reason, so the reasons add up to all traffic.
+ * Why a packet got its verdict: X(ENUM_SUFFIX, "name", ACTION), ACTION
+ * being what the reason means for the app the packet matched. Every packet
+ * the program sees is counted under exactly one reason, so the reasons add
+ * up to all traffic.
  */
 #define THINGS_REASONS(X)						\
-	X(TX_ECHO_REPLY, "tx-echo-reply")				\
-	X(TX_NA, "tx-na")						\
-	X(TX_NA_DAD, "tx-na-dad")					\
-	X(DROP_SILENT, "drop-silent")					\
-	X(PASS_NOT_IPV6, "pass-not-ipv6")				\
+	X(TX_ECHO_REPLY, "tx-echo-reply", ECHO_REPLY)				\
+	X(TX_NA, "tx-na", NA)						\
+	X(TX_NA_DAD, "tx-na-dad", NA_DAD)					\
+	X(DROP_SILENT, "drop-silent", SILENT_DROP)					\
+	X(PASS_NOT_IPV6, "pass-not-ipv6", PASS)				\
 	/* headers cut short, or a payload length past the frame */	\
-	X(PASS_TRUNCATED, "pass-truncated")				\
-	X(PASS_FRAGMENT, "pass-fragment")				\
+	X(PASS_TRUNCATED, "pass-truncated", INVALID)				\
+	X(PASS_FRAGMENT, "pass-fragment", PASS)				\
 	/* ESP, AH, mobility, no-next-header, misplaced hop-by-hop */	\
-	X(PASS_EXTHDR_UNKNOWN, "pass-exthdr-unknown")			\
-	X(PASS_EXTHDR_LIMIT, "pass-exthdr-limit")			\
+	X(PASS_EXTHDR_UNKNOWN, "pass-exthdr-unknown", PASS)			\
+	X(PASS_EXTHDR_LIMIT, "pass-exthdr-limit", PASS)			\
 	/* a routing header with segments left: not the final hop */	\
-	X(PASS_ROUTING_SEGMENTS, "pass-routing-segments")		\
-	X(PASS_NO_PREFIX, "pass-no-prefix")				\
-	X(PASS_HOST, "pass-host")					\
-	X(PASS_NOT_ICMP, "pass-not-icmp")				\
-	X(PASS_ICMP_OTHER, "pass-icmp-other")				\
-	X(PASS_DST_MULTICAST, "pass-dst-multicast")			\
+	X(PASS_ROUTING_SEGMENTS, "pass-routing-segments", PASS)		\
+	X(PASS_NO_PREFIX, "pass-no-prefix", PASS)				\
+	X(PASS_HOST, "pass-host", PASS)					\
+	X(PASS_NOT_ICMP, "pass-not-icmp", PASS)				\
+	X(PASS_ICMP_OTHER, "pass-icmp-other", PASS)				\
+	X(PASS_DST_MULTICAST, "pass-dst-multicast", PASS)			\
 	/* echo in a frame to a group MAC: ours is no source for a reply */ \
-	X(PASS_L2_GROUP, "pass-l2-group")				\
-	X(PASS_SRC_INVALID, "pass-src-invalid")				\
-	X(PASS_NOT_ONLINK, "pass-not-onlink")				\
-	X(PASS_IFACE_UNKNOWN, "pass-iface-unknown")			\
-	X(PASS_APP_INVALID, "pass-app-invalid")				\
-	X(PASS_TX_FAILED, "pass-tx-failed")				\
+	X(PASS_L2_GROUP, "pass-l2-group", PASS)				\
+	X(PASS_SRC_INVALID, "pass-src-invalid", INVALID)				\
+	X(PASS_NOT_ONLINK, "pass-not-onlink", PASS)				\
+	X(PASS_IFACE_UNKNOWN, "pass-iface-unknown", PASS)			\
+	X(PASS_APP_INVALID, "pass-app-invalid", PASS)				\
+	X(PASS_TX_FAILED, "pass-tx-failed", PASS)				\
 	/* RFC 4861 7.1.1 validity of a Neighbor Solicitation */	\
-	X(NS_HOP_LIMIT, "ns-hop-limit")					\
-	X(NS_CODE, "ns-code")						\
-	X(NS_LENGTH, "ns-length")					\
-	X(NS_CHECKSUM, "ns-checksum")					\
-	X(NS_TARGET_MULTICAST, "ns-target-multicast")			\
-	X(NS_OPTION_LENGTH, "ns-option-length")				\
-	X(NS_TOO_LONG, "ns-too-long")					\
-	X(NS_SRC_MULTICAST, "ns-src-multicast")				\
-	X(NS_DAD_DST, "ns-dad-dst")					\
-	X(NS_DAD_SLLA, "ns-dad-slla")
+	X(NS_HOP_LIMIT, "ns-hop-limit", INVALID)					\
+	X(NS_CODE, "ns-code", INVALID)						\
+	X(NS_LENGTH, "ns-length", INVALID)					\
+	X(NS_CHECKSUM, "ns-checksum", INVALID)					\
+	X(NS_TARGET_MULTICAST, "ns-target-multicast", INVALID)			\
+	X(NS_OPTION_LENGTH, "ns-option-length", INVALID)				\
+	X(NS_TOO_LONG, "ns-too-long", INVALID)					\
+	X(NS_SRC_MULTICAST, "ns-src-multicast", INVALID)				\
+	X(NS_DAD_DST, "ns-dad-dst", INVALID)					\
+	X(NS_DAD_SLLA, "ns-dad-slla", INVALID)
 
-#define THINGS_ENUM_REASON(sym, name) THINGS_R_##sym,
+#define THINGS_ENUM_REASON(sym, name, act) THINGS_R_##sym,
 enum things_reason { THINGS_REASONS(THINGS_ENUM_REASON) THINGS_R_MAX };
 #define THINGS_REASON_SLOTS 64
 THINGS_STATIC_ASSERT(THINGS_R_MAX <= THINGS_REASON_SLOTS, "reason slots");
@@ -164,15 +162,16 @@ struct things_app {
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_app) == 60, "app layout");
 
-/* Value of both counter maps (per-CPU arrays). */
+/* Value of the `stats` per-CPU array. */
 struct things_counter {
 	__u64 packets;
 	__u64 bytes;
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_counter) == 16, "counter layout");
 
-/* Index of (app, action) in the app_stats array. */
-#define THINGS_APP_STAT_IDX(app, act) ((app) * THINGS_ACT_MAX + (act))
-#define THINGS_APP_STATS_ENTRIES (THINGS_MAX_APPS * THINGS_ACT_MAX)
+/* `stats` is indexed by (app, reason): one update per packet gives both the
+ * per-reason and the per-app view. App 0 is "no app". */
+#define THINGS_STATS_IDX(app, reason) ((app) * THINGS_REASON_SLOTS + (reason))
+#define THINGS_STATS_ENTRIES (THINGS_MAX_APPS * THINGS_REASON_SLOTS)
 
 #endif /* THINGS_ABI_H */

@@ -51,8 +51,7 @@ int env_open(struct test_env *env, const char *obj_path)
 	env->prog_fd = bpf_program__fd(prog);
 	if ((err = env->prefixes_fd = map_fd(env->obj, THINGS_PIN_PREFIXES)) < 0 ||
 	    (err = env->ifaces_fd = map_fd(env->obj, THINGS_PIN_IFACES)) < 0 ||
-	    (err = env->app_stats_fd = map_fd(env->obj, THINGS_PIN_APP_STATS)) < 0 ||
-	    (err = env->reason_stats_fd = map_fd(env->obj, THINGS_PIN_REASON_STATS)) < 0)
+	    (err = env->stats_fd = map_fd(env->obj, THINGS_PIN_STATS)) < 0)
 		goto fail;
 	err = world_install(env);
 	if (err)
@@ -95,22 +94,15 @@ int env_run(const struct test_env *env, const void *data, size_t len,
 	return 0;
 }
 
-static int read_slots(int fd, struct things_counter *c, __u32 n)
+int counters_read(const struct test_env *env, struct counters *c)
 {
-	for (__u32 i = 0; i < n; i++) {
-		int err = things_counter_read(fd, i, &c[i]);
+	for (__u32 app = 0; app < APPS_WATCHED; app++) {
+		int err = things_stats_row(env->stats_fd, app, c->slot[app]);
 
 		if (err)
 			return err;
 	}
 	return 0;
-}
-
-int counters_read(const struct test_env *env, struct counters *c)
-{
-	int err = read_slots(env->reason_stats_fd, c->reason, ARRAY_SIZE(c->reason));
-
-	return err ? err : read_slots(env->app_stats_fd, c->app, ARRAY_SIZE(c->app));
 }
 
 static const char *verdict_name(__u32 v)
@@ -124,33 +116,17 @@ static const char *verdict_name(__u32 v)
 	return v < ARRAY_SIZE(names) ? names[v] : "unknown";
 }
 
-static void reason_slot_name(size_t idx, char *buf, size_t size)
+static void slot_name(size_t idx, char *buf, size_t size)
 {
-	const char *name = things_reason_name((unsigned int)idx);
-
-	if (name)
-		snprintf(buf, size, "reason %s", name);
-	else
-		snprintf(buf, size, "reason slot %zu", idx);
-}
-
-static void app_slot_name(size_t idx, char *buf, size_t size)
-{
-	const char *act = things_action_name((unsigned int)(idx % THINGS_ACT_MAX));
-
-	if (act)
-		snprintf(buf, size, "app %zu %s", idx / THINGS_ACT_MAX, act);
-	else
-		snprintf(buf, size, "app %zu action slot %zu", idx / THINGS_ACT_MAX,
-			 idx % THINGS_ACT_MAX);
+	snprintf(buf, size, "app %zu %s", idx / THINGS_R_MAX,
+		 things_reason_name((unsigned int)(idx % THINGS_R_MAX)));
 }
 
 /* Only slot `want` (none if negative) may move, by one packet of `bytes`. */
 static bool check_moves(const char *file, int line,
 			const struct things_counter *before,
 			const struct things_counter *after, size_t slots,
-			long want, size_t bytes,
-			void (*slot_name)(size_t, char *, size_t))
+			long want, size_t bytes)
 {
 	bool ok = true;
 	char name[64];
@@ -174,8 +150,7 @@ bool check_xdp_at(const char *file, int line, const struct test_env *env,
 		  const struct frame *in, const struct expect *exp)
 {
 	const struct frame *want = exp->out ? exp->out : in;
-	long app_slot = exp->app == NO_APP ? -1 :
-			THINGS_APP_STAT_IDX(exp->app, (long)exp->action);
+	long slot = (exp->app == NO_APP ? 0 : exp->app) * THINGS_R_MAX + (long)exp->reason;
 	struct counters before, after;
 	struct xdp_result res;
 	bool ok;
@@ -194,9 +169,14 @@ bool check_xdp_at(const char *file, int line, const struct test_env *env,
 			     verdict_name(exp->verdict), verdict_name(res.verdict));
 	ok &= test_memeq(file, line, res.out, res.out_len, want->b, want->len,
 			 "output frame");
-	ok &= check_moves(file, line, before.reason, after.reason, ARRAY_SIZE(before.reason),
-			  exp->reason, in->len, reason_slot_name);
-	ok &= check_moves(file, line, before.app, after.app, ARRAY_SIZE(before.app),
-			  app_slot, in->len, app_slot_name);
+	ok &= check_moves(file, line, &before.slot[0][0], &after.slot[0][0],
+			  APPS_WATCHED * THINGS_R_MAX, slot, in->len);
+	if (exp->app != NO_APP && things_reason_action(exp->reason) != (int)exp->action) {
+		test_fail_at(file, line, "reason %s means %s to an app, not %s",
+			     things_reason_name(exp->reason),
+			     things_action_name((unsigned int)things_reason_action(exp->reason)),
+			     things_action_name(exp->action));
+		ok = false;
+	}
 	return ok;
 }

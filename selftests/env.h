@@ -17,7 +17,7 @@
 struct test_env {
 	struct bpf_object *obj;
 	int prog_fd;
-	int prefixes_fd, ifaces_fd, app_stats_fd, reason_stats_fd;
+	int prefixes_fd, ifaces_fd, stats_fd;
 };
 
 /* obj_path NULL: the object built into the skeleton. Returns 0 or -errno. */
@@ -35,9 +35,9 @@ struct xdp_result {
 int env_run(const struct test_env *env, const void *data, size_t len,
 	    struct xdp_result *res);
 
+/* The rows of the stats map for apps 0 (none) .. APPS_WATCHED-1. */
 struct counters {
-	struct things_counter reason[THINGS_REASON_SLOTS];
-	struct things_counter app[APPS_WATCHED * THINGS_ACT_MAX];
+	struct things_counter slot[APPS_WATCHED][THINGS_R_MAX];
 };
 
 int counters_read(const struct test_env *env, struct counters *c);
@@ -54,8 +54,9 @@ struct expect {
 
 /*
  * Runs in and checks, logging each mismatch: the verdict, the output byte
- * for byte, exactly one reason counter up by one packet of in's length, and
- * exactly the expected app counter (or none) likewise.
+ * for byte, and exactly one counter up by one packet of in's length: the
+ * expected (app, reason), app 0 for NO_APP; and that the reason means the
+ * expected action to the app.
  */
 /* Variadic: a compound literal for exp has commas in it. */
 #define check_xdp(env, in, ...) check_xdp_at(__FILE__, __LINE__, (env), (in), __VA_ARGS__)

@@ -100,34 +100,24 @@ static void mixed_traffic(const struct test_env *env)
 			if (!ASSERT_OK(env_run(env, f.b, f.len, &res), "BPF_PROG_TEST_RUN"))
 				return;
 			add(&total, f.len);
-			add(&want.reason[mix[i].reason], f.len);
-			if (mix[i].app != NO_APP)
-				add(&want.app[THINGS_APP_STAT_IDX(mix[i].app, mix[i].action)],
-				    f.len);
+			add(&want.slot[mix[i].app == NO_APP ? 0 : mix[i].app][mix[i].reason], f.len);
 		}
 	}
 	if (!ASSERT_OK(counters_read(env, &after), "read counters"))
 		return;
 
-	for (unsigned int r = 0; r < THINGS_REASON_SLOTS; r++) {
-		const char *name = things_reason_name(r);
-		char what[64];
+	for (unsigned int a = 0; a < APPS_WATCHED; a++) {
+		for (unsigned int r = 0; r < THINGS_R_MAX; r++) {
+			char what[64];
 
-		diff(&got.reason[r], &after.reason[r], &before.reason[r]);
-		reasons.packets += got.reason[r].packets;
-		reasons.bytes += got.reason[r].bytes;
-		snprintf(what, sizeof(what), "reason %s", name ? name : "(unnamed)");
-		same(&got.reason[r], &want.reason[r], what);
+			diff(&got.slot[a][r], &after.slot[a][r], &before.slot[a][r]);
+			reasons.packets += got.slot[a][r].packets;
+			reasons.bytes += got.slot[a][r].bytes;
+			snprintf(what, sizeof(what), "app %u %s", a, things_reason_name(r));
+			same(&got.slot[a][r], &want.slot[a][r], what);
+		}
 	}
-	same(&reasons, &total, "all reasons together");
-	for (unsigned int a = 0; a < ARRAY_SIZE(got.app); a++) {
-		char what[64];
-
-		diff(&got.app[a], &after.app[a], &before.app[a]);
-		snprintf(what, sizeof(what), "app %u action %u", a / THINGS_ACT_MAX,
-			 a % THINGS_ACT_MAX);
-		same(&got.app[a], &want.app[a], what);
-	}
+	same(&reasons, &total, "all counters together");
 }
 
 DEFINE_TEST(counters)

@@ -41,7 +41,7 @@ def abi_names(macro):
     """The names of an X-macro list in things_abi.h, in enum order."""
     text = ABI.read_text()
     start = text.index(f"#define {macro}(X)")
-    return re.findall(r'X\(\w+, "([^"]+)"\)', text[start:text.index("\n\n", start)])
+    return re.findall(r'X\(\w+, "([^"]+)"[,)]', text[start:text.index("\n\n", start)])
 
 
 KINDS = abi_names("THINGS_KINDS")
@@ -487,7 +487,7 @@ def app_value(name, prefix, plen, kind, flags, ifindex):
 
 @pytest.fixture
 def hand_pins():
-    """The four maps thingsctl reads, in the ABI layout: two apps, some
+    """The three maps thingsctl reads, in the ABI layout: two apps, some
     counters (bpftool writes a per-CPU value on every CPU), lo as an
     interface."""
     ensure_bpffs()
@@ -496,19 +496,17 @@ def hand_pins():
     try:
         bpftool("map", "create", str(pin / "apps"), "type", "array", "key", "4", "value", "60",
                 "entries", "256", "name", "apps")
-        bpftool("map", "create", str(pin / "app_stats"), "type", "percpu_array", "key", "4",
-                "value", "16", "entries", "2048", "name", "app_stats")
-        bpftool("map", "create", str(pin / "reason_stats"), "type", "percpu_array", "key", "4",
-                "value", "16", "entries", "64", "name", "reason_stats")
+        bpftool("map", "create", str(pin / "stats"), "type", "percpu_array", "key", "4",
+                "value", "16", "entries", str(256 * 64), "name", "stats")
         bpftool("map", "create", str(pin / "ifaces"), "type", "hash", "key", "4", "value", "8",
                 "entries", "256", "name", "ifaces")
         echo = KINDS.index("echo")
         update(pin / "apps", 1, app_value("e", "2001:db8:1::", 48, echo, 0, 0))
         # onlink (1 << 0) | router (1 << 2), on lo (ifindex 1)
         update(pin / "apps", 2, app_value("lan", "2001:db8:5::", 64, echo, 0b101, 1))
-        update(pin / "app_stats", 1 * 8 + ACTIONS.index("echo-reply"), counter(3))
-        update(pin / "reason_stats", REASONS.index("tx-echo-reply"), counter(3))
-        update(pin / "reason_stats", REASONS.index("pass-no-prefix"), counter(2))
+        # stats[app * 64 + reason]: app 1 answered 3 echoes, 2 packets matched nothing
+        update(pin / "stats", 1 * 64 + REASONS.index("tx-echo-reply"), counter(3))
+        update(pin / "stats", 0 * 64 + REASONS.index("pass-no-prefix"), counter(2))
         update(pin / "ifaces", 1, bytes.fromhex("0200000000aa") + struct.pack("=H", 1))
         yield pin
     finally:

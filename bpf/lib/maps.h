@@ -24,17 +24,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, THINGS_APP_STATS_ENTRIES);
+	__uint(max_entries, THINGS_STATS_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct things_counter);
-} app_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, THINGS_REASON_SLOTS);
-	__type(key, __u32);
-	__type(value, struct things_counter);
-} reason_stats SEC(".maps");
+} stats SEC(".maps");
 
 /* Not read by the program: the control plane's record of each app id,
  * loaded and pinned with the rest so its lifetime is the data plane's. */

@@ -5,24 +5,16 @@
 #include "common.h"
 #include "maps.h"
 
-static __always_inline void counter_add(void *map, __u32 idx, __u32 bytes)
+/* The one counter update a packet costs: its app (0 for none) and reason. */
+static __always_inline void stats_count(__u32 app_id, enum things_reason r, __u32 bytes)
 {
-	struct things_counter *c = bpf_map_lookup_elem(map, &idx);
+	__u32 idx = THINGS_STATS_IDX(app_id, r);
+	struct things_counter *c = bpf_map_lookup_elem(&stats, &idx);
 
 	if (c) {
 		c->packets++;
 		c->bytes += bytes;
 	}
-}
-
-static __always_inline void stats_reason(enum things_reason r, __u32 bytes)
-{
-	counter_add(&reason_stats, r, bytes);
-}
-
-static __always_inline void stats_app(__u32 app_id, enum things_action act, __u32 bytes)
-{
-	counter_add(&app_stats, THINGS_APP_STAT_IDX(app_id, act), bytes);
 }
 
 #endif

@@ -312,96 +312,89 @@ static long hex_decode(char *line, const char **why)
 	return (long)(len / 2);
 }
 
-/* Packet counts of every counter the program keeps. Apps are indexed by
- * THINGS_APP_STAT_IDX; only the slots of named actions are read. */
+/* Packet counts of every (app, reason) counter the program keeps. */
 struct counters {
-	int reason_fd;
-	int app_fd;
-	__u64 reason[THINGS_R_MAX];
-	__u64 app[THINGS_APP_STATS_ENTRIES];
+	int fd;
+	__u64 n[THINGS_MAX_APPS][THINGS_R_MAX];
 };
 
 static int counters_open(struct bpf_object *obj, struct counters *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->reason_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_REASON_STATS);
-	c->app_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_APP_STATS);
-	if (c->reason_fd < 0 || c->app_fd < 0) {
-		pr_err("object has no %s or %s map\n",
-		       THINGS_PIN_REASON_STATS, THINGS_PIN_APP_STATS);
+	c->fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_STATS);
+	if (c->fd < 0) {
+		pr_err("object has no %s map\n", THINGS_PIN_STATS);
 		return -1;
 	}
 	return 0;
 }
 
+/* Every app id is read, not only the configured ones: a packet counted
+ * against an app nobody configured is a finding too. */
 static int counters_read(struct counters *c)
 {
-	struct things_counter sum;
-	int err;
+	static struct things_counter rows[THINGS_MAX_APPS][THINGS_R_MAX];
+	int err = things_stats_read(c->fd, rows);
 
-	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
-		err = things_counter_read(c->reason_fd, r, &sum);
-		if (err) {
-			pr_err("reading %s[%u]: %s\n", THINGS_PIN_REASON_STATS, r, strerror(-err));
-			return -1;
-		}
-		c->reason[r] = sum.packets;
+	if (err) {
+		pr_err("reading %s: %s\n", THINGS_PIN_STATS, strerror(-err));
+		return -1;
 	}
-	/* Every app id is read, not only the configured ones: a packet
-	 * counted against an app nobody configured is a finding too. */
-	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
-		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
-			__u32 idx = THINGS_APP_STAT_IDX(app, act);
-
-			err = things_counter_read(c->app_fd, idx, &sum);
-			if (err) {
-				pr_err("reading %s[%u]: %s\n", THINGS_PIN_APP_STATS, idx,
-				       strerror(-err));
-				return -1;
-			}
-			c->app[idx] = sum.packets;
-		}
-	}
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++)
+		for (__u32 r = 0; r < THINGS_R_MAX; r++)
+			c->n[app][r] = rows[app][r].packets;
 	return 0;
+}
+
+/* Per reason, summed over apps; per app, per action its reasons mean. */
+static void sum_views(const __u64 (*n)[THINGS_R_MAX], __u64 reason[THINGS_R_MAX],
+		      __u64 (*action)[THINGS_ACT_COUNT])
+{
+	memset(reason, 0, sizeof(__u64) * THINGS_R_MAX);
+	memset(action, 0, sizeof(*action) * THINGS_MAX_APPS);
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++)
+		for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+			reason[r] += n[app][r];
+			if (app)
+				action[app][things_reason_action(r)] += n[app][r];
+		}
 }
 
 /* " reason=NAME:N" and " app=ID:ACTION:N" for each counter that grew
  * since *prev, which then catches up. */
 static void print_counter_deltas(struct counters *prev, const struct counters *cur)
 {
-	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
-		if (cur->reason[r] != prev->reason[r])
-			printf(" reason=%s:%llu", things_reason_name(r),
-			       (unsigned long long)(cur->reason[r] - prev->reason[r]));
-		prev->reason[r] = cur->reason[r];
-	}
-	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
-		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
-			__u32 idx = THINGS_APP_STAT_IDX(app, act);
+	static __u64 d[THINGS_MAX_APPS][THINGS_R_MAX], reason[THINGS_R_MAX];
+	static __u64 action[THINGS_MAX_APPS][THINGS_ACT_COUNT];
 
-			if (cur->app[idx] != prev->app[idx])
+	for (__u32 app = 0; app < THINGS_MAX_APPS; app++)
+		for (__u32 r = 0; r < THINGS_R_MAX; r++)
+			d[app][r] = cur->n[app][r] - prev->n[app][r];
+	sum_views((const __u64 (*)[THINGS_R_MAX])d, reason, action);
+	for (__u32 r = 0; r < THINGS_R_MAX; r++)
+		if (reason[r])
+			printf(" reason=%s:%llu", things_reason_name(r), (unsigned long long)reason[r]);
+	for (__u32 app = 1; app < THINGS_MAX_APPS; app++)
+		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++)
+			if (action[app][act])
 				printf(" app=%u:%s:%llu", app, things_action_name(act),
-				       (unsigned long long)(cur->app[idx] - prev->app[idx]));
-			prev->app[idx] = cur->app[idx];
-		}
-	}
+				       (unsigned long long)action[app][act]);
+	memcpy(prev->n, cur->n, sizeof(prev->n));
 }
 
 static void print_counters(const struct counters *c)
 {
-	for (__u32 r = 0; r < THINGS_R_MAX; r++)
-		if (c->reason[r])
-			printf("reason %s %llu\n", things_reason_name(r),
-			       (unsigned long long)c->reason[r]);
-	for (__u32 app = 0; app < THINGS_MAX_APPS; app++) {
-		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
-			__u64 n = c->app[THINGS_APP_STAT_IDX(app, act)];
+	static __u64 reason[THINGS_R_MAX], action[THINGS_MAX_APPS][THINGS_ACT_COUNT];
 
-			if (n)
+	sum_views((const __u64 (*)[THINGS_R_MAX])c->n, reason, action);
+	for (__u32 r = 0; r < THINGS_R_MAX; r++)
+		if (reason[r])
+			printf("reason %s %llu\n", things_reason_name(r), (unsigned long long)reason[r]);
+	for (__u32 app = 1; app < THINGS_MAX_APPS; app++)
+		for (__u32 act = 0; act < THINGS_ACT_COUNT; act++)
+			if (action[app][act])
 				printf("app %u %s %llu\n", app, things_action_name(act),
-				       (unsigned long long)n);
-		}
-	}
+				       (unsigned long long)action[app][act]);
 }
 
 static void print_frame(__u32 retval, const unsigned char *data, __u32 len)

@@ -63,6 +63,55 @@ out:
 	return err;
 }
 
+int things_stats_row(int stats_fd, __u32 app_id, struct things_counter row[THINGS_R_MAX])
+{
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		int err = things_counter_read(stats_fd, THINGS_STATS_IDX(app_id, r), &row[r]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int things_stats_read(int stats_fd, struct things_counter (*rows)[THINGS_R_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 count = THINGS_STATS_ENTRIES, out_batch, *keys;
+	struct things_counter *vals;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	keys = calloc(count, sizeof(*keys));
+	vals = calloc((size_t)count * (size_t)ncpu, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* The whole array in one call: the map ends inside it (ENOENT). */
+	if (bpf_map_lookup_batch(stats_fd, NULL, &out_batch, keys, vals, &count, NULL) &&
+	    errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	memset(rows, 0, sizeof(*rows) * THINGS_MAX_APPS);
+	for (__u32 i = 0; i < count; i++) {
+		__u32 app = keys[i] / THINGS_REASON_SLOTS, reason = keys[i] % THINGS_REASON_SLOTS;
+
+		if (app >= THINGS_MAX_APPS || reason >= THINGS_R_MAX)
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			rows[app][reason].packets += vals[(size_t)i * ncpu + cpu].packets;
+			rows[app][reason].bytes += vals[(size_t)i * ncpu + cpu].bytes;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 int things_counters_zero(int map_fd, __u32 first, __u32 count)
 {
 	int ncpu = libbpf_num_possible_cpus();

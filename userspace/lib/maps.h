@@ -16,6 +16,14 @@ int things_iface_del(int ifaces_fd, __u32 ifindex);
 /* Sums one slot of a per-CPU counter array over all possible CPUs. */
 int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum);
 
+/* One app's row of the `stats` array, summed over CPUs: row[reason] for
+ * every reason (slots past THINGS_R_MAX are never counted into). */
+int things_stats_row(int stats_fd, __u32 app_id, struct things_counter row[THINGS_R_MAX]);
+
+/* Every app's row at once (one syscall), summed over CPUs:
+ * rows[app][reason] for app < THINGS_MAX_APPS. */
+int things_stats_read(int stats_fd, struct things_counter (*rows)[THINGS_R_MAX]);
+
 /* Zeroes slots first .. first+count-1 of a per-CPU counter array. */
 int things_counters_zero(int map_fd, __u32 first, __u32 count);
 

@@ -10,6 +10,10 @@ const char *things_kind_name(unsigned int kind);
 const char *things_action_name(unsigned int act);
 const char *things_reason_name(unsigned int reason);
 
+/* What a reason means for the app the packet matched (enum
+ * things_action), or -1 for a value that is no reason. */
+int things_reason_action(unsigned int reason);
+
 /* Returns the kind named, or -1. */
 int things_kind_parse(const char *name);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -20,9 +21,27 @@ static json_object *counter_json(const struct things_counter *c)
 	return o;
 }
 
-static json_object *app_json(__u32 id, const struct things_app *app, int app_stats_fd)
+/* Per action: the sum of the reasons that mean it. */
+static json_object *actions_json(const struct things_counter row[THINGS_R_MAX])
 {
-	json_object *o = json_object_new_object(), *counters = json_object_new_object();
+	struct things_counter sums[THINGS_ACT_COUNT] = { 0 };
+	json_object *o = json_object_new_object();
+
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		int act = things_reason_action(r);
+
+		sums[act].packets += row[r].packets;
+		sums[act].bytes += row[r].bytes;
+	}
+	for (__u32 act = 0; act < THINGS_ACT_COUNT; act++)
+		json_object_object_add(o, things_action_name(act), counter_json(&sums[act]));
+	return o;
+}
+
+static json_object *app_json(__u32 id, const struct things_app *app, int stats_fd)
+{
+	struct things_counter row[THINGS_R_MAX];
+	json_object *o = json_object_new_object(), *counters;
 	char pfx[THINGS_PREFIX_STRLEN];
 	const char *kind = things_kind_name(app->kind);
 
@@ -39,18 +58,14 @@ static json_object *app_json(__u32 id, const struct things_app *app, int app_sta
 	json_object_object_add(o, "router",
 			       json_object_new_boolean(app->flags & THINGS_PF_ROUTER));
 	json_object_object_add(o, "ifindex", json_object_new_int((int)app->ifindex));
-	for (__u32 act = 0; act < THINGS_ACT_COUNT; act++) {
-		struct things_counter c;
-
-		if (things_counter_read(app_stats_fd, THINGS_APP_STAT_IDX(id, act), &c))
-			memset(&c, 0, sizeof(c));
-		json_object_object_add(counters, things_action_name(act), counter_json(&c));
-	}
+	if (things_stats_row(stats_fd, id, row))
+		memset(row, 0, sizeof(row));
+	counters = actions_json(row);
 	json_object_object_add(o, "counters", counters);
 	return o;
 }
 
-json_object *things_report_apps(int apps_fd, int app_stats_fd, const char *name)
+json_object *things_report_apps(int apps_fd, int stats_fd, const char *name)
 {
 	json_object *arr = json_object_new_array();
 
@@ -64,33 +79,43 @@ json_object *things_report_apps(int apps_fd, int app_stats_fd, const char *name)
 		app.name[sizeof(app.name) - 1] = '\0';
 		if (!app.name[0] || (name && strcmp(name, app.name)))
 			continue;
-		json_object_array_add(arr, app_json(id, &app, app_stats_fd));
+		json_object_array_add(arr, app_json(id, &app, stats_fd));
 	}
 	return arr;
 }
 
-json_object *things_report_stats(int reason_stats_fd, int apps_fd, int app_stats_fd)
+json_object *things_report_stats(int stats_fd, int apps_fd)
 {
-	json_object *o = json_object_new_object(), *reasons = json_object_new_object(), *apps;
-	struct things_counter total = { 0 };
+	struct things_counter total = { 0 }, sums[THINGS_R_MAX] = { 0 };
+	struct things_counter (*rows)[THINGS_R_MAX] = calloc(THINGS_MAX_APPS, sizeof(*rows));
+	json_object *o, *reasons, *apps;
+	int err;
 
-	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
-		struct things_counter c;
-
-		if (things_counter_read(reason_stats_fd, r, &c)) {
-			json_object_put(reasons);
-			json_object_put(o);
-			return NULL;
-		}
-		total.packets += c.packets;
-		total.bytes += c.bytes;
-		json_object_object_add(reasons, things_reason_name(r), counter_json(&c));
-	}
-	apps = things_report_apps(apps_fd, app_stats_fd, NULL);
-	if (!apps) {
-		json_object_put(reasons);
-		json_object_put(o);
+	if (!rows)
 		return NULL;
+	/* Every app's row, deleted apps' too: the reasons add up to all
+	 * traffic since the maps were created. */
+	err = things_stats_read(stats_fd, rows);
+	for (__u32 id = 0; !err && id < THINGS_MAX_APPS; id++) {
+		for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+			sums[r].packets += rows[id][r].packets;
+			sums[r].bytes += rows[id][r].bytes;
+		}
+	}
+	free(rows);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	apps = things_report_apps(apps_fd, stats_fd, NULL);
+	if (!apps)
+		return NULL;
+	o = json_object_new_object();
+	reasons = json_object_new_object();
+	for (__u32 r = 0; r < THINGS_R_MAX; r++) {
+		total.packets += sums[r].packets;
+		total.bytes += sums[r].bytes;
+		json_object_object_add(reasons, things_reason_name(r), counter_json(&sums[r]));
 	}
 	json_object_object_add(o, "total", counter_json(&total));
 	json_object_object_add(o, "reasons", reasons);

@@ -13,9 +13,9 @@
 
 /* Array of apps: id, name, kind, prefix, onlink, silent, router, ifindex,
  * and per-action counters. name == NULL: every app; else only that one. */
-json_object *things_report_apps(int apps_fd, int app_stats_fd, const char *name);
+json_object *things_report_apps(int apps_fd, int stats_fd, const char *name);
 /* {"reasons": {...}, "apps": [...], "total": {...}}: where every packet went. */
-json_object *things_report_stats(int reason_stats_fd, int apps_fd, int app_stats_fd);
+json_object *things_report_stats(int stats_fd, int apps_fd);
 /* Array of interfaces in the ifaces map: ifindex, name, mac, allmulti_set. */
 json_object *things_report_ifaces(int ifaces_fd);
 

@@ -18,8 +18,7 @@
 
 struct pins {
 	int apps;
-	int app_stats;
-	int reason_stats;
+	int stats;
 	int ifaces;
 };
 
@@ -39,8 +38,7 @@ static int open_pin(const char *dir, const char *name, int *fd, char *why, size_
 static int pins_open(struct pins *p, const char *dir, char *why, size_t why_len)
 {
 	if (open_pin(dir, THINGS_PIN_APPS, &p->apps, why, why_len) ||
-	    open_pin(dir, THINGS_PIN_APP_STATS, &p->app_stats, why, why_len) ||
-	    open_pin(dir, THINGS_PIN_REASON_STATS, &p->reason_stats, why, why_len) ||
+	    open_pin(dir, THINGS_PIN_STATS, &p->stats, why, why_len) ||
 	    open_pin(dir, THINGS_PIN_IFACES, &p->ifaces, why, why_len))
 		return -1;
 	return 0;
@@ -48,7 +46,7 @@ static int pins_open(struct pins *p, const char *dir, char *why, size_t why_len)
 
 static void pins_close(struct pins *p)
 {
-	int *fds[] = { &p->apps, &p->app_stats, &p->reason_stats, &p->ifaces };
+	int *fds[] = { &p->apps, &p->stats, &p->ifaces };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
@@ -104,7 +102,7 @@ static json_object *status_json(const struct ctl_opts *o, const struct pins *p)
 {
 	json_object *st, *apps, *ifaces = things_report_ifaces(p->ifaces);
 
-	apps = things_report_apps(p->apps, p->app_stats, NULL);
+	apps = things_report_apps(p->apps, p->stats, NULL);
 	if (!apps) {
 		json_object_put(ifaces);
 		return NULL;
@@ -131,7 +129,7 @@ static json_object *status_json(const struct ctl_opts *o, const struct pins *p)
 json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
 			 char *why, size_t why_len)
 {
-	struct pins p = { -1, -1, -1, -1 };
+	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1 };
 	json_object *res = NULL;
 
 	if (pins_open(&p, o->pin_dir, why, why_len))
@@ -141,7 +139,7 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 		res = status_json(o, &p);
 		break;
 	case PIN_REPORT_APPS:
-		res = things_report_apps(p.apps, p.app_stats, name);
+		res = things_report_apps(p.apps, p.stats, name);
 		if (res)
 			name_interfaces(res);
 		break;
@@ -149,7 +147,7 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 		res = things_report_ifaces(p.ifaces);
 		break;
 	case PIN_REPORT_STATS:
-		res = things_report_stats(p.reason_stats, p.apps, p.app_stats);
+		res = things_report_stats(p.stats, p.apps);
 		if (res)
 			name_interfaces(json_object_object_get(res, "apps"));
 		break;

@@ -59,7 +59,7 @@ static int app_ifindex(struct thingsd *d, const struct things_cfg_app *app)
 
 static int reset_app_counters(struct thingsd *d, __u32 id)
 {
-	return things_counters_zero(d->dp.app_stats_fd, THINGS_APP_STAT_IDX(id, 0), THINGS_ACT_MAX);
+	return things_counters_zero(d->dp.stats_fd, THINGS_STATS_IDX(id, 0), THINGS_REASON_SLOTS);
 }
 
 int apply_apps(struct thingsd *d)

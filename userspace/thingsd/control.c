@@ -239,7 +239,7 @@ static json_object *handle(struct thingsd *d, json_object *req)
 
 		if (one && !name)
 			return error_reply("%s needs a \"name\"", cmd);
-		j = things_report_apps(d->dp.apps_fd, d->dp.app_stats_fd, one ? name : NULL);
+		j = things_report_apps(d->dp.apps_fd, d->dp.stats_fd, one ? name : NULL);
 		if (!j)
 			return error_reply("cannot read the apps map: %s", strerror(errno));
 		if (one && !json_object_array_length(j)) {
@@ -254,7 +254,7 @@ static json_object *handle(struct thingsd *d, json_object *req)
 		return j ? ok_reply(j) : error_reply("cannot read the ifaces map: %s", strerror(errno));
 	}
 	if (!strcmp(cmd, "stats")) {
-		j = things_report_stats(d->dp.reason_stats_fd, d->dp.apps_fd, d->dp.app_stats_fd);
+		j = things_report_stats(d->dp.stats_fd, d->dp.apps_fd);
 		if (!j)
 			return error_reply("cannot read the counters: %s", strerror(errno));
 		mark_origin(d, json_object_object_get(j, "apps"));

@@ -133,8 +133,7 @@ static int open_maps(struct dataplane *dp)
 		{ THINGS_PIN_PREFIXES, &dp->prefixes_fd },
 		{ THINGS_PIN_IFACES, &dp->ifaces_fd },
 		{ THINGS_PIN_APPS, &dp->apps_fd },
-		{ THINGS_PIN_APP_STATS, &dp->app_stats_fd },
-		{ THINGS_PIN_REASON_STATS, &dp->reason_stats_fd },
+		{ THINGS_PIN_STATS, &dp->stats_fd },
 	};
 
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
@@ -158,8 +157,7 @@ static void close_maps(struct dataplane *dp)
 	close_fd(&dp->prefixes_fd);
 	close_fd(&dp->ifaces_fd);
 	close_fd(&dp->apps_fd);
-	close_fd(&dp->app_stats_fd);
-	close_fd(&dp->reason_stats_fd);
+	close_fd(&dp->stats_fd);
 }
 
 int dataplane_open(struct dataplane *dp, const char *pin_dir)
@@ -169,7 +167,7 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->prefixes_fd = dp->ifaces_fd = dp->apps_fd = -1;
-	dp->app_stats_fd = dp->reason_stats_fd = -1;
+	dp->stats_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	err = ensure_bpffs(pin_dir);
 	if (err)

@@ -18,8 +18,7 @@ struct dataplane {
 	int prefixes_fd;
 	int ifaces_fd;
 	int apps_fd;
-	int app_stats_fd;
-	int reason_stats_fd;
+	int stats_fd;
 };
 
 /* Mounts bpffs if need be, loads things_xdp with the maps pinned under
