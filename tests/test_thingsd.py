@@ -319,3 +319,45 @@ def test_interface_dropped_while_down_is_restored(lan):
     assert "xdp" not in host.ip_json("link", "show", "h0")[0]
     assert "ALLMULTI" not in host.ip_json("link", "show", "h0")[0]["flags"]
     assert d.ctl_json("iface", "list") == []
+
+
+def test_host_address_added_at_run_time_is_left_to_the_kernel(running):
+    lab, client, router, host, d = running
+    own = L.random_address(L.ONLINK, random.Random(11))
+    before = d.ctl_json("stats")["reasons"]["pass-host"]["packets"]
+    # The kernel must answer NDP for its own address: thingsd learns of it
+    # from a notification and enters it as a /128 pass entry.
+    host.ip("addr", "add", own + "/128", "dev", "h0", "nodad")
+    wait_for(lambda: ping(client, own, wait=1).returncode == 0, timeout=10)
+    assert d.ctl_json("stats")["reasons"]["pass-host"]["packets"] > before
+    host.ip("addr", "del", own + "/128", "dev", "h0")
+    # Gone again: the prefix's app answers for it once more.
+    replies = app_counter(d, "lan", "echo-reply")
+    wait_for(lambda: ping(client, own, wait=1).returncode == 0 and
+             app_counter(d, "lan", "echo-reply") > replies, timeout=10)
+
+
+def test_second_instance_is_refused(running):
+    lab, client, router, host, d = running
+    second = host.popen(L.THINGSD, "-c", d.conf, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+    out, err = second.communicate(timeout=10)
+    assert second.returncode == 1
+    assert "another thingsd holds" in err and "(pid %d)" % d.proc.pid in err, err
+    assert d.proc.poll() is None
+
+
+def test_control_socket_is_for_root_and_group_only(running):
+    lab, client, router, host, d = running
+    sock = os.path.join(d.run_dir, "thingsd.sock")
+    assert oct(os.stat(sock).st_mode & 0o777) == "0o660"
+    os.chmod(d.run_dir, 0o755)
+    os.chmod(lab.tmp, 0o755)
+    # A process that reaches the socket but is neither root nor in the
+    # group is refused by SO_PEERCRED, not only by the file mode.
+    os.chmod(sock, 0o666)
+    res = L.sh("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+               L.THINGSCTL, "--run-dir", d.run_dir, "--pin-dir", "/nonexistent", "status",
+               check=False)
+    assert res.returncode == 1
+    assert "permission denied" in res.stderr, res.stderr

@@ -308,12 +308,14 @@ void control_serve(struct control *ctl, struct thingsd *d)
 	/* A client that connects and says nothing must not stall the daemon. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 1 },
 		   sizeof(struct timeval));
+	/* The request is read even from a peer that is refused: closing on
+	 * an unread message would reset the connection before it learns why. */
+	buf = malloc(THINGS_CTL_MAX_MSG + 1);
+	n = buf ? recv(fd, buf, THINGS_CTL_MAX_MSG, 0) : -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || !peer_allowed(ctl, &cred)) {
 		reply = error_reply("permission denied: root or group members only%s", "");
 		goto send;
 	}
-	buf = malloc(THINGS_CTL_MAX_MSG + 1);
-	n = buf ? recv(fd, buf, THINGS_CTL_MAX_MSG, 0) : -1;
 	if (n <= 0) {
 		reply = error_reply("cannot read the request%s", "");
 		goto send;
