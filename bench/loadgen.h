@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the throughput benchmark's driver (loadgen.c) shares with its two
+ * XDP programs: the generator (loadgen.bpf.c) and the reply counter
+ * (replies.bpf.c).
+ */
+#ifndef THINGS_BENCH_LOADGEN_H
+#define THINGS_BENCH_LOADGEN_H
+
+#include <linux/types.h>
+
+enum loadgen_kind {
+	LOADGEN_ECHO,	/* echo request to a random address of the prefix */
+	LOADGEN_NS,	/* NS for a random target in the prefix, to its group */
+	LOADGEN_KINDS,
+};
+
+/* Frame sizes: ping's default echo request (56 bytes of data), and an NS
+ * with a source link-layer address option. */
+#define LOADGEN_ECHO_DATA	56
+#define LOADGEN_ECHO_LEN	(14 + 40 + 8 + LOADGEN_ECHO_DATA)
+#define LOADGEN_NS_PLEN		32
+#define LOADGEN_NS_LEN		(14 + 40 + LOADGEN_NS_PLEN)
+
+/* The generator's read-only configuration, set by the driver before the
+ * load. Addresses and words are in network order. */
+struct loadgen_config {
+	__u8 src_mac[6];
+	__u8 dst_mac[6];	/* echo only: NS goes to the target's group MAC */
+	__u32 kind;		/* enum loadgen_kind */
+	__u32 ifindex;		/* where every frame is redirected (sent out of) */
+	__u32 prefix[4];	/* destination (echo) or target (NS) prefix */
+	__u32 host_mask[4];	/* the bits of it that are random on every frame */
+	__u32 src[4];
+	__u32 pad;
+	/* One's complement sum, unfolded, of every checksummed word that is
+	 * the same in all frames; each frame adds the words it randomises. */
+	__u64 sum_base;
+	__u64 seed;		/* nonzero */
+};
+
+/* The counter's slots, one per kind of reply, each a struct things_counter
+ * in a per-CPU array. */
+enum loadgen_reply {
+	LOADGEN_REPLY_ECHO,	/* echo reply to the client */
+	LOADGEN_REPLY_NA,	/* neighbor advertisement to the client */
+	LOADGEN_REPLY_SLOTS,
+};
+
+#endif /* THINGS_BENCH_LOADGEN_H */
