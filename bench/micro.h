@@ -22,6 +22,8 @@ enum prog_id {
 	PROG_THINGS_ROUTED,	/* trie: the routed /48 */
 	PROG_THINGS_ONLINK,	/* trie: the on-link /64 */
 	PROG_THINGS_MANY,	/* trie: both, and --prefixes random ones */
+	PROG_THINGS_ROUTED_FAST,	/* the /48 in the fast table, as thingsd puts it */
+	PROG_THINGS_ONLINK_FAST,	/* the /64 likewise */
 	PROG_COUNT,
 };
 
@@ -40,6 +42,8 @@ enum case_id {
 	C_THINGS_NS,
 	C_THINGS_ECHO_MANY,
 	C_THINGS_NS_MANY,
+	C_THINGS_ECHO_FAST,
+	C_THINGS_NS_FAST,
 	C_COUNT,
 };
 

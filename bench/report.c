@@ -17,8 +17,10 @@ static void case_label(const struct bench *b, enum case_id id, char *buf, size_t
 	else if (c->prog == PROG_THINGS_MANY)
 		snprintf(buf, len, "%s, %u prefixes%s", c->label, b->opt.prefixes + 2,
 			 b->opt.near ? " (near)" : "");
+	else if (c->prog == PROG_THINGS_ROUTED_FAST || c->prog == PROG_THINGS_ONLINK_FAST)
+		snprintf(buf, len, "%s, 1 prefix, fast table", c->label);
 	else
-		snprintf(buf, len, "%s, 1 prefix", c->label);
+		snprintf(buf, len, "%s, 1 prefix, trie", c->label);
 }
 
 static const struct bench_target *target_of(enum case_id id)

@@ -70,7 +70,7 @@ static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct p
 static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pkt *p,
 						   __u32 *app)
 {
-	struct things_prefix_value *pv;
+	struct things_prefix_value pv;
 	struct in6_addr *key;
 	struct ipv6hdr *ip6;
 	__u8 icmp_type = 0;
@@ -93,21 +93,20 @@ static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pk
 		}
 	}
 
-	pv = prefix_lookup(key);
-	if (!pv)
+	if (!prefix_lookup(key, &pv))
 		return THINGS_R_PASS_NO_PREFIX;
-	if (pv->kind == THINGS_KIND_HOST)
+	if (pv.kind == THINGS_KIND_HOST)
 		return THINGS_R_PASS_HOST;
-	if (pv->app_id >= THINGS_MAX_APPS)
+	if (pv.app_id >= THINGS_MAX_APPS)
 		return THINGS_R_PASS_APP_INVALID;
-	*app = pv->app_id;
+	*app = pv.app_id;
 
 	if (p->l4_proto != IPPROTO_ICMPV6)
 		return THINGS_R_PASS_NOT_ICMP;
 	if (icmp_type == ICMPV6_ECHO_REQUEST)
-		return answer_echo(ctx, p, pv);
+		return answer_echo(ctx, p, &pv);
 	if (icmp_type == NDP_TYPE_NS)
-		return answer_ns(ctx, p, pv);
+		return answer_ns(ctx, p, &pv);
 	return THINGS_R_PASS_ICMP_OTHER;
 }
 

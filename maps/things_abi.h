@@ -23,6 +23,7 @@
 #define THINGS_PIN_PREFIXES	"prefixes"
 #define THINGS_PIN_IFACES	"ifaces"
 #define THINGS_PIN_STATS	"stats"
+#define THINGS_PIN_FAST		"fast_prefixes"
 #define THINGS_PIN_APPS		"apps"
 #define THINGS_PIN_PROG_XDP	"things_xdp"
 
@@ -80,6 +81,32 @@ enum things_iface_flags {
 	 * kept in the map so a restarted daemon still knows. */
 	THINGS_IF_ALLMULTI_SET = 1 << 0,
 };
+
+/*
+ * The fast table: the whole trie again, longest prefix first, checked with
+ * masked compares, which cost a fraction of an LPM trie lookup. It is only
+ * used when everything in the trie fits (a host with a few apps and a few
+ * addresses); count 0 sends every lookup to the trie.
+ */
+#define THINGS_FAST_SLOTS	16
+
+struct things_fast_entry {
+	__u64 addr[2];			/* network order, host bits clear */
+	__u64 mask[2];
+	struct things_prefix_value val;
+	__u32 prefixlen;
+	__u32 pad;			/* zero */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_fast_entry) == 48, "fast entry layout");
+
+/* The one value of the `fast_prefixes` array. */
+struct things_fast_table {
+	__u32 count;			/* 0: use the trie */
+	__u32 pad;			/* zero */
+	struct things_fast_entry entries[THINGS_FAST_SLOTS];
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_fast_table) == 8 + 48 * THINGS_FAST_SLOTS,
+		     "fast table layout");
 
 /* Keyed by ifindex (__u32): the interfaces NDP is answered on, and the MAC
  * our Neighbor Advertisements carry there. */

@@ -32,7 +32,7 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return fd < 0 ? -ENOENT : fd;
 }
 
-int env_open(struct test_env *env, const char *obj_path)
+int env_open(struct test_env *env, const char *obj_path, bool fast)
 {
 	struct bpf_program *prog;
 	int err;
@@ -50,12 +50,26 @@ int env_open(struct test_env *env, const char *obj_path)
 		goto fail;
 	env->prog_fd = bpf_program__fd(prog);
 	if ((err = env->prefixes_fd = map_fd(env->obj, THINGS_PIN_PREFIXES)) < 0 ||
+	    (err = env->fast_fd = map_fd(env->obj, THINGS_PIN_FAST)) < 0 ||
 	    (err = env->ifaces_fd = map_fd(env->obj, THINGS_PIN_IFACES)) < 0 ||
 	    (err = env->stats_fd = map_fd(env->obj, THINGS_PIN_STATS)) < 0)
 		goto fail;
 	err = world_install(env);
 	if (err)
 		goto fail;
+	if (fast) {
+		struct things_fast_table t;
+		__u32 zero = 0;
+
+		err = things_fast_sync(env->fast_fd, env->prefixes_fd);
+		if (!err && bpf_map_lookup_elem(env->fast_fd, &zero, &t))
+			err = -errno;
+		/* A world too big for the table would test the trie twice. */
+		if (!err && !t.count)
+			err = -E2BIG;
+		if (err)
+			goto fail;
+	}
 	return 0;
 fail:
 	env_close(env);

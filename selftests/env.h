@@ -17,11 +17,13 @@
 struct test_env {
 	struct bpf_object *obj;
 	int prog_fd;
-	int prefixes_fd, ifaces_fd, stats_fd;
+	int prefixes_fd, fast_fd, ifaces_fd, stats_fd;
 };
 
-/* obj_path NULL: the object built into the skeleton. Returns 0 or -errno. */
-int env_open(struct test_env *env, const char *obj_path);
+/* obj_path NULL: the object built into the skeleton. fast: the world's
+ * prefixes are also in the fast table, as thingsd puts them when they fit;
+ * else every lookup goes to the trie. Returns 0 or -errno. */
+int env_open(struct test_env *env, const char *obj_path, bool fast);
 void env_close(struct test_env *env);
 
 struct xdp_result {

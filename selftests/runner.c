@@ -14,6 +14,12 @@
 
 static struct test_def *tests;
 
+/* Every group runs once per way the program can find a prefix. */
+static const struct {
+	const char *name;
+	bool fast;
+} lookups[] = { { "trie", false }, { "fast", true } };
+
 static struct {
 	const char *obj_path;
 	const char *filter;
@@ -24,6 +30,7 @@ static struct {
 /* The group and case being run. */
 static struct {
 	const struct test_def *group;
+	int lookup;
 	int group_nr, case_nr, group_failed, group_run;
 	char name[128];
 	bool active, failed;
@@ -97,7 +104,7 @@ static void finish_case(void)
 static bool env_ready(void)
 {
 	if (cur.env_state == ENV_NONE) {
-		int err = env_open(&cur.env, opt.obj_path);
+		int err = env_open(&cur.env, opt.obj_path, lookups[cur.lookup].fast);
 
 		cur.env_state = err ? ENV_BROKEN : ENV_READY;
 		if (err)
@@ -120,7 +127,8 @@ bool test_start(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cur.name, sizeof(cur.name), fmt, ap);
 	va_end(ap);
-	snprintf(full, sizeof(full), "%s/%s", cur.group->name, cur.name);
+	snprintf(full, sizeof(full), "%s/%s/%s", lookups[cur.lookup].name, cur.group->name,
+		 cur.name);
 	if (opt.filter && !strstr(full, opt.filter))
 		return false;
 	if (opt.list) {
@@ -139,9 +147,10 @@ bool test_start(const char *fmt, ...)
 	return env_ready();
 }
 
-static void run_group(const struct test_def *t, int nr)
+static void run_group(const struct test_def *t, int lookup, int nr)
 {
 	cur.group = t;
+	cur.lookup = lookup;
 	cur.group_nr = nr;
 	cur.case_nr = cur.group_failed = cur.group_run = 0;
 	cur.env_state = ENV_NONE;
@@ -153,10 +162,11 @@ static void run_group(const struct test_def *t, int nr)
 	if (!cur.group_run || opt.list)
 		return;
 	if (cur.group_failed)
-		printf("#%d %s: FAIL (%d of %d cases)\n", nr, t->name,
+		printf("#%d %s/%s: FAIL (%d of %d cases)\n", nr, lookups[lookup].name, t->name,
 		       cur.group_failed, cur.group_run);
 	else
-		printf("#%d %s: OK (%d cases)\n", nr, t->name, cur.group_run);
+		printf("#%d %s/%s: OK (%d cases)\n", nr, lookups[lookup].name, t->name,
+		       cur.group_run);
 }
 
 static void usage(const char *prog, int status)
@@ -199,8 +209,9 @@ int main(int argc, char **argv)
 		usage(argv[0], 2);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (const struct test_def *t = tests; t; t = t->next)
-		run_group(t, ++nr);
+	for (size_t l = 0; l < sizeof(lookups) / sizeof(lookups[0]); l++)
+		for (const struct test_def *t = tests; t; t = t->next)
+			run_group(t, (int)l, ++nr);
 	if (opt.list)
 		return 0;
 	if (!passed && !failed) {

@@ -16,6 +16,13 @@ struct {
 } prefixes SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct things_fast_table);
+} fast_prefixes SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, THINGS_MAX_IFACES);
 	__type(key, __u32);

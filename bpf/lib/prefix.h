@@ -6,12 +6,50 @@
 #include "common.h"
 #include "maps.h"
 
-static __always_inline struct things_prefix_value *prefix_lookup(const struct in6_addr *addr)
+/*
+ * Longest prefix first, so the first match is the longest match. The value
+ * is copied out: a pointer that differs with the matching slot would make
+ * the verifier walk the rest of the program once per slot.
+ */
+static __always_inline int prefix_lookup_fast(const struct things_fast_table *t,
+					      const struct in6_addr *addr,
+					      struct things_prefix_value *out)
+{
+	__u64 a[2];
+	__u32 i;
+
+	__builtin_memcpy(a, addr, sizeof(a));
+	for (i = 0; i < THINGS_FAST_SLOTS; i++) {
+		const struct things_fast_entry *e = &t->entries[i];
+
+		if (i >= t->count)
+			break;
+		if ((a[0] & e->mask[0]) == e->addr[0] && (a[1] & e->mask[1]) == e->addr[1]) {
+			*out = e->val;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Finds the value of the longest prefix holding addr: 1, or 0 for none. */
+static __always_inline int prefix_lookup(const struct in6_addr *addr,
+					 struct things_prefix_value *out)
 {
 	struct things_prefix_key key = { .prefixlen = 128 };
+	struct things_prefix_value *v;
+	struct things_fast_table *t;
+	__u32 zero = 0;
 
+	t = bpf_map_lookup_elem(&fast_prefixes, &zero);
+	if (t && t->count)
+		return prefix_lookup_fast(t, addr, out);
 	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
-	return bpf_map_lookup_elem(&prefixes, &key);
+	v = bpf_map_lookup_elem(&prefixes, &key);
+	if (!v)
+		return 0;
+	*out = *v;
+	return 1;
 }
 
 #endif

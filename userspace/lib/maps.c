@@ -38,6 +38,84 @@ int things_iface_del(int ifaces_fd, __u32 ifindex)
 	return syscall_result(bpf_map_delete_elem(ifaces_fd, &ifindex));
 }
 
+static int fast_write(int fast_fd, const struct things_fast_table *t)
+{
+	__u32 zero = 0;
+
+	return syscall_result(bpf_map_update_elem(fast_fd, &zero, t, BPF_ANY));
+}
+
+int things_fast_off(int fast_fd)
+{
+	struct things_fast_table t;
+	__u32 zero = 0;
+
+	/* Same entries, count 0: a lookup under way sees entries that do not
+	 * change, and every later one goes to the trie. */
+	if (bpf_map_lookup_elem(fast_fd, &zero, &t))
+		return -errno;
+	if (!t.count)
+		return 0;
+	t.count = 0;
+	return fast_write(fast_fd, &t);
+}
+
+static void fast_entry(struct things_fast_entry *e, const struct things_prefix_key *k,
+		       const struct things_prefix_value *v)
+{
+	unsigned char mask[16] = { 0 };
+
+	memset(e, 0, sizeof(*e));
+	for (__u32 bit = 0; bit < k->prefixlen && bit < 128; bit++)
+		mask[bit / 8] |= (unsigned char)(0x80 >> (bit % 8));
+	memcpy(e->addr, k->addr, sizeof(e->addr));
+	memcpy(e->mask, mask, sizeof(e->mask));
+	e->addr[0] &= e->mask[0];
+	e->addr[1] &= e->mask[1];
+	e->val = *v;
+	e->prefixlen = k->prefixlen;
+}
+
+static int longer_first(const void *a, const void *b)
+{
+	const struct things_fast_entry *x = a, *y = b;
+
+	return (int)y->prefixlen - (int)x->prefixlen;
+}
+
+int things_fast_sync(int fast_fd, int prefixes_fd)
+{
+	struct things_fast_table t = { 0 };
+	struct things_prefix_key key, next, *prev = NULL;
+	__u32 n = 0;
+	int err;
+
+	err = things_fast_off(fast_fd);
+	if (err)
+		return err;
+	while (!bpf_map_get_next_key(prefixes_fd, prev, &next)) {
+		struct things_prefix_value val;
+
+		key = next;
+		prev = &key;
+		if (n == THINGS_FAST_SLOTS)
+			return 0;	/* does not fit: the trie it is */
+		if (bpf_map_lookup_elem(prefixes_fd, &key, &val))
+			return -errno;
+		fast_entry(&t.entries[n++], &key, &val);
+	}
+	if (!n)
+		return 0;
+	/* Two prefixes of one length never overlap, so only length orders. */
+	qsort(t.entries, n, sizeof(t.entries[0]), longer_first);
+	err = fast_write(fast_fd, &t);
+	if (err)
+		return err;
+	/* The entries are in place; now, and only now, they are used. */
+	t.count = n;
+	return fast_write(fast_fd, &t);
+}
+
 int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -13,6 +13,15 @@ int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
 		     __u16 flags);
 int things_iface_del(int ifaces_fd, __u32 ifindex);
 
+/*
+ * The fast table (see things_abi.h) must say what the trie says. Around a
+ * change of the trie: things_fast_off() first, so lookups go to the trie
+ * while it changes, then things_fast_sync() to mirror the new trie, if it
+ * fits. Neither ever leaves a half-written table in use.
+ */
+int things_fast_off(int fast_fd);
+int things_fast_sync(int fast_fd, int prefixes_fd);
+
 /* Sums one slot of a per-CPU counter array over all possible CPUs. */
 int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum);
 

@@ -164,6 +164,10 @@ int apply_trie(struct thingsd *d)
 	n_want = desired_entries(d, &want);
 	if (n_want < 0)
 		return n_want;
+	/* Lookups go to the trie while it changes. */
+	err = things_fast_off(d->dp.fast_fd);
+	if (err)
+		goto out;
 
 	/* Collect first: deleting while walking an LPM trie restarts the walk. */
 	while (!bpf_map_get_next_key(d->dp.prefixes_fd, prev, &next)) {
@@ -187,6 +191,8 @@ int apply_trie(struct thingsd *d)
 		if (err == -ENOENT)
 			err = 0;
 	}
+	if (!err)
+		err = things_fast_sync(d->dp.fast_fd, d->dp.prefixes_fd);
 out:
 	free(stale);
 	free(want);

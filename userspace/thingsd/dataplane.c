@@ -131,6 +131,7 @@ static int open_maps(struct dataplane *dp)
 		int *fd;
 	} pins[] = {
 		{ THINGS_PIN_PREFIXES, &dp->prefixes_fd },
+		{ THINGS_PIN_FAST, &dp->fast_fd },
 		{ THINGS_PIN_IFACES, &dp->ifaces_fd },
 		{ THINGS_PIN_APPS, &dp->apps_fd },
 		{ THINGS_PIN_STATS, &dp->stats_fd },
@@ -155,6 +156,7 @@ static void close_fd(int *fd)
 static void close_maps(struct dataplane *dp)
 {
 	close_fd(&dp->prefixes_fd);
+	close_fd(&dp->fast_fd);
 	close_fd(&dp->ifaces_fd);
 	close_fd(&dp->apps_fd);
 	close_fd(&dp->stats_fd);
@@ -166,7 +168,7 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
-	dp->prefixes_fd = dp->ifaces_fd = dp->apps_fd = -1;
+	dp->prefixes_fd = dp->fast_fd = dp->ifaces_fd = dp->apps_fd = -1;
 	dp->stats_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	err = ensure_bpffs(pin_dir);

@@ -16,6 +16,7 @@ struct dataplane {
 	struct things_bpf *direct;	/* loaded by us: replaces a direct attach */
 	char pin_dir[PATH_MAX];
 	int prefixes_fd;
+	int fast_fd;
 	int ifaces_fd;
 	int apps_fd;
 	int stats_fd;
