@@ -71,6 +71,16 @@ static __always_inline enum things_reason ndp_ns_options(const struct pkt *p,
 	int i;
 
 	*has_slla = 0;
+	/* The usual NS: one option of one 8-byte unit, no loop. */
+	if (len == sizeof(struct nd_msg) + sizeof(struct nd_opt_lla)) {
+		opt = p->data + p->l4_off + off;
+		if (p->l4_off > 0xffff || (void *)(opt + 2) > p->data_end)
+			return THINGS_R_PASS_TRUNCATED;
+		if (opt[1] != 1)
+			return THINGS_R_NS_OPTION_LENGTH;
+		*has_slla = opt[0] == NDP_OPT_SLLA;
+		return THINGS_GO_ON;
+	}
 	for (i = 0; i < NDP_NS_MAX_OPTS; i++) {
 		if (off >= len || off > NDP_NS_MAX_LEN)
 			break;
