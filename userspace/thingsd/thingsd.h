@@ -60,6 +60,9 @@ int apply_config(struct thingsd *d, struct things_config *cfg);
 /* Runtime apps: 0, or -errno with *why for the caller to report. */
 int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why);
 int apply_app_del(struct thingsd *d, const char *name);
+/* ifaces.c, routes.c: the parts of teardown that apply.c shares. */
+void iface_down(struct thingsd *d, struct iface_state *ifc);
+void routes_remove_ours(struct thingsd *d);
 /* Undo what we did to the host; with d->keep the data plane stays. */
 void apply_teardown(struct thingsd *d);
 

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Configured interfaces: the data plane attached, the MAC in the ifaces map,
+ * allmulticast while an on-link app needs it, and undoing all of it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <net/if.h>
+
+#include "log.h"
+#include "maps.h"
+#include "prefix.h"
+#include "thingsd.h"
+
+static bool iface_needs_allmulti(struct thingsd *d, const char *name)
+{
+	for (int i = 0; i < d->n_apps; i++)
+		if (d->apps[i].cfg.onlink && !strcmp(d->apps[i].cfg.iface, name))
+			return true;
+	return false;
+}
+
+static void iface_allmulti(struct thingsd *d, struct iface_state *ifc, unsigned int link_flags)
+{
+	bool need = iface_needs_allmulti(d, ifc->name);
+	int err;
+
+	if (need && !(link_flags & IFF_ALLMULTI)) {
+		err = rtnl_link_set_allmulti(d->rt, ifc->ifindex, true);
+		if (err)
+			pr_warn("%s: cannot set allmulticast: %s\n", ifc->name, strerror(-err));
+		else
+			ifc->allmulti_set = true;
+	} else if (!need && ifc->allmulti_set) {
+		err = rtnl_link_set_allmulti(d->rt, ifc->ifindex, false);
+		if (err)
+			pr_warn("%s: cannot clear allmulticast: %s\n", ifc->name, strerror(-err));
+		ifc->allmulti_set = false;
+	}
+}
+
+static int iface_up(struct thingsd *d, struct iface_state *ifc)
+{
+	struct things_iface prev = { 0 };
+	struct rtnl_link link;
+	int err;
+
+	err = rtnl_link_get_by_name(d->rt, ifc->name, &link);
+	if (err) {
+		if (ifc->ifindex || err != -ENODEV)
+			pr_warn("%s: not present (%s): will attach when it appears\n", ifc->name,
+				strerror(-err));
+		ifc->ifindex = 0;
+		ifc->attached = false;
+		return 0;
+	}
+	if (ifc->ifindex != link.ifindex)
+		ifc->attached = false;
+	ifc->ifindex = link.ifindex;
+	memcpy(ifc->mac, link.mac, sizeof(ifc->mac));
+
+	/* A daemon before us may have turned allmulticast on. */
+	if (!bpf_map_lookup_elem(d->dp.ifaces_fd, &ifc->ifindex, &prev) &&
+	    (prev.flags & THINGS_IF_ALLMULTI_SET))
+		ifc->allmulti_set = true;
+	iface_allmulti(d, ifc, link.flags);
+	err = things_iface_set(d->dp.ifaces_fd, (__u32)ifc->ifindex, ifc->mac,
+			       ifc->allmulti_set ? THINGS_IF_ALLMULTI_SET : 0);
+	if (err)
+		return err;
+	if (!ifc->attached) {
+		err = dataplane_attach(&d->dp, ifc->ifindex, ifc->want, &ifc->mode);
+		if (err)
+			return err;
+		ifc->attached = true;
+		pr_info("%s: things_xdp attached (%s mode)\n", ifc->name,
+			ifc->mode == XDP_MODE_SKB ? "generic" : "native");
+	}
+	return 0;
+}
+
+/* Interfaces in the pinned map that the config no longer names, say after
+ * a change made while the daemon was down: undo what was done to them. */
+static void forget_stale_ifaces(struct thingsd *d)
+{
+	__u32 key, next, *prev = NULL, stale[THINGS_MAX_IFACES];
+	int n = 0;
+
+	while (!bpf_map_get_next_key(d->dp.ifaces_fd, prev, &next) && n < THINGS_MAX_IFACES) {
+		bool known = false;
+
+		key = next;
+		prev = &key;
+		for (int i = 0; i < d->n_ifaces; i++)
+			known |= d->ifaces[i].ifindex == (int)key;
+		if (!known)
+			stale[n++] = key;
+	}
+	for (int i = 0; i < n; i++) {
+		struct iface_state gone = { .ifindex = (int)stale[i] };
+		struct things_iface val;
+
+		if (!if_indextoname(stale[i], gone.name))
+			snprintf(gone.name, sizeof(gone.name), "ifindex %u", stale[i]);
+		if (!bpf_map_lookup_elem(d->dp.ifaces_fd, &stale[i], &val))
+			gone.allmulti_set = val.flags & THINGS_IF_ALLMULTI_SET;
+		pr_info("%s: no longer in the config\n", gone.name);
+		iface_down(d, &gone);
+	}
+}
+
+int apply_ifaces(struct thingsd *d)
+{
+	int err = 0;
+
+	for (int i = 0; i < d->n_ifaces && !err; i++)
+		err = iface_up(d, &d->ifaces[i]);
+	if (!err)
+		forget_stale_ifaces(d);
+	return err;
+}
+
+void iface_down(struct thingsd *d, struct iface_state *ifc)
+{
+	int err;
+
+	if (!ifc->ifindex)
+		return;
+	if (ifc->allmulti_set) {
+		err = rtnl_link_set_allmulti(d->rt, ifc->ifindex, false);
+		if (err && err != -ENODEV)
+			pr_warn("%s: cannot clear allmulticast: %s\n", ifc->name, strerror(-err));
+		ifc->allmulti_set = false;
+	}
+	err = dataplane_detach(ifc->ifindex);
+	if (err)
+		pr_warn("%s: cannot detach things_xdp: %s\n", ifc->name, strerror(-err));
+	else
+		pr_info("%s: things_xdp detached\n", ifc->name);
+	things_iface_del(d->dp.ifaces_fd, (__u32)ifc->ifindex);
+	ifc->attached = false;
+}
