@@ -404,9 +404,10 @@ def config(ifaces=(f"{IFINDEX},{IFACE_MAC}",)):
     return {"prefixes": [p.spec() for p in PREFIXES], "ifaces": ifaces, "ifindex": IFINDEX}
 
 
-@pytest.fixture(scope="module")
-def batch():
-    return xdp.run([c.packet for c in ALL_CASES], **config())
+@pytest.fixture(scope="module", params=["trie", "fast"])
+def batch(request):
+    """Every case at once, through either way the program finds a prefix."""
+    return xdp.run([c.packet for c in ALL_CASES], fast=request.param == "fast", **config())
 
 
 @pytest.fixture(scope="module")

@@ -45,13 +45,16 @@ def _counter(token):
     raise ValueError(f"unexpected token {token!r} in xdp-testrun output")
 
 
-def run(packets, prefixes=(), ifaces=(), ifindex=None):
+def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False):
     """Runs packets (scapy packets or bytes) and returns a Batch.
 
     prefixes: "PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]" strings;
-    ifaces: "IFINDEX,MAC" strings; ifindex: the ingress interface.
+    ifaces: "IFINDEX,MAC" strings; ifindex: the ingress interface; fast:
+    the prefixes also in the fast table, as thingsd puts a few of them.
     """
     args = [str(TESTRUN), "--obj", str(BPF_OBJ), "--stats", "--stats-each"]
+    if fast:
+        args.append("--fast")
     for spec in prefixes:
         args += ["--prefix", spec]
     for spec in ifaces:

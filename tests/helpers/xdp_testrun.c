@@ -46,6 +46,7 @@ struct options {
 	__u32 ingress_ifindex;
 	int stats;
 	int stats_each;
+	int fast;
 };
 
 static const char *const verdict_names[] = {
@@ -61,7 +62,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: xdp-testrun [--obj FILE] [--prog NAME]\n"
 		"                   [--prefix PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]]...\n"
-		"                   [--iface IFINDEX,MAC]... [--ifindex N] [--stats] [--stats-each]\n"
+		"                   [--iface IFINDEX,MAC]... [--ifindex N] [--fast] [--stats]\n"
+		"                   [--stats-each]\n"
 		"                   [-v] [-h]\n"
 		"\n"
 		"Runs each packet read from stdin (one per line, in hex) through the XDP\n"
@@ -72,6 +74,8 @@ static void usage(FILE *out)
 		"  --prefix SPEC   add an entry to the prefixes map\n"
 		"  --iface SPEC    add an interface with its MAC to the ifaces map\n"
 		"  --ifindex N     ingress interface of every packet (default 1, lo)\n"
+		"  --fast          also put the prefixes in the fast table, as thingsd does\n"
+		"                  when they fit (an error if they do not)\n"
 		"  --stats         after EOF, print the non-zero counters:\n"
 		"                  \"reason NAME PACKETS\", \"app ID ACTION PACKETS\"\n"
 		"  --stats-each    end each packet's line with the counters it moved:\n"
@@ -227,6 +231,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "iface", required_argument, NULL, 'I' },
 		{ "ifindex", required_argument, NULL, 'i' },
+		{ "fast", no_argument, NULL, 'f' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "stats-each", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -260,6 +265,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				pr_err("--ifindex %s: not an interface index\n", optarg);
 				return 2;
 			}
+			break;
+		case 'f':
+			o->fast = 1;
 			break;
 		case 's':
 			o->stats = 1;
@@ -488,6 +496,32 @@ cleanup:
 	return ret;
 }
 
+static int fill_fast_table(struct bpf_object *obj, int prefixes_fd)
+{
+	int fast_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_FAST);
+	struct things_fast_table t;
+	__u32 zero = 0;
+	int err;
+
+	if (fast_fd < 0) {
+		pr_err("object has no %s map\n", THINGS_PIN_FAST);
+		return -1;
+	}
+	err = things_fast_sync(fast_fd, prefixes_fd);
+	if (!err && bpf_map_lookup_elem(fast_fd, &zero, &t))
+		err = -errno;
+	if (err) {
+		pr_err("filling the fast table: %s\n", strerror(-err));
+		return -1;
+	}
+	if (!t.count) {
+		pr_err("--fast: more than %d prefixes do not fit the fast table\n",
+		       THINGS_FAST_SLOTS);
+		return -1;
+	}
+	return 0;
+}
+
 static int fill_maps(struct bpf_object *obj, const struct options *o)
 {
 	int prefixes_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_PREFIXES);
@@ -517,7 +551,7 @@ static int fill_maps(struct bpf_object *obj, const struct options *o)
 			return -1;
 		}
 	}
-	return 0;
+	return o->fast ? fill_fast_table(obj, prefixes_fd) : 0;
 }
 
 int main(int argc, char **argv)
