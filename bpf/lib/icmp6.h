@@ -17,7 +17,8 @@ static __always_inline struct icmp6hdr *icmp6_hdr(const struct pkt *p)
  * Turns the echo request p describes into its reply, in place: MACs and
  * addresses swapped, type 129, hop limit THINGS_REPLY_HOP_LIMIT, extension
  * headers and Ethernet padding removed. Traffic class and flow label are
- * kept. The caller has checked the addresses may be answered.
+ * kept. The caller has checked that the message holds an echo header
+ * (p->l4_len >= 8) and that the addresses may be answered.
  */
 static __always_inline enum things_reason icmp6_echo_reply(struct xdp_md *ctx,
 							   struct pkt *p)
@@ -27,8 +28,6 @@ static __always_inline enum things_reason icmp6_echo_reply(struct xdp_md *ctx,
 	struct in6_addr tmp;
 	__be16 old_word, new_word;
 
-	if (p->l4_len < sizeof(*icmp))
-		return THINGS_R_PASS_TRUNCATED;
 	if (ipv6_strip_exthdrs(ctx, p))
 		return THINGS_R_PASS_TX_FAILED;
 

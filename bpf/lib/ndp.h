@@ -135,7 +135,8 @@ fold:
 	return csum_fold(sum) == 0xffff ? THINGS_GO_ON : THINGS_R_NS_CHECKSUM;
 }
 
-/* RFC 4861 7.1.1, in full. Sets *dad for a duplicate address probe. */
+/* RFC 4861 7.1.1, in full, for an NS whose target ndp_ns_target() found
+ * (so the message is at least 24 bytes). Sets *dad for a DAD probe. */
 static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
 							  int *dad)
 {
@@ -151,8 +152,6 @@ static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
 		return THINGS_R_NS_HOP_LIMIT;
 	if (ns->code != 0)
 		return THINGS_R_NS_CODE;
-	if (p->l4_len < sizeof(*ns))
-		return THINGS_R_NS_LENGTH;
 	if (p->l4_len > NDP_NS_MAX_LEN)
 		return THINGS_R_NS_TOO_LONG;
 	if (ipv6_addr_is_multicast(&ns->target))
