@@ -53,13 +53,17 @@ static int copy_name(char *dst, size_t size, const char *src)
 	return 0;
 }
 
-static void *grow(void *array, int count, size_t elem)
+/* Appends one zeroed element to *array of *count; returns it, or NULL. */
+static void *append_zeroed(void *array, int *count, size_t elem)
 {
-	void *bigger = realloc(array, (size_t)(count + 1) * elem);
+	void **arr = array;
+	char *bigger = realloc(*arr, (size_t)(*count + 1) * elem);
 
-	if (bigger)
-		memset((char *)bigger + (size_t)count * elem, 0, elem);
-	return bigger;
+	if (!bigger)
+		return NULL;
+	*arr = bigger;
+	memset(bigger + (size_t)*count * elem, 0, elem);
+	return bigger + (size_t)(*count)++ * elem;
 }
 
 /* "[kind name]" or "[daemon]": a header is seen here, before inih, so that
@@ -83,13 +87,11 @@ static void begin_section(struct parse_state *st, char *text)
 			set_error(st, st->line, "interface '%s' is declared twice", name);
 			return;
 		}
-		ifc = grow(cfg->ifaces, cfg->n_ifaces, sizeof(*ifc));
+		ifc = append_zeroed(&cfg->ifaces, &cfg->n_ifaces, sizeof(*ifc));
 		if (!ifc) {
 			set_error(st, st->line, "out of memory");
 			return;
 		}
-		cfg->ifaces = ifc;
-		ifc += cfg->n_ifaces++;
 		if (copy_name(ifc->name, sizeof(ifc->name), name))
 			set_error(st, st->line, "interface name '%s' is too long", name);
 		ifc->mode = THINGS_XDP_NATIVE;
@@ -104,13 +106,11 @@ static void begin_section(struct parse_state *st, char *text)
 					  name, cfg->apps[i].line);
 				return;
 			}
-		app = grow(cfg->apps, cfg->n_apps, sizeof(*app));
+		app = append_zeroed(&cfg->apps, &cfg->n_apps, sizeof(*app));
 		if (!app) {
 			set_error(st, st->line, "out of memory");
 			return;
 		}
-		cfg->apps = app;
-		app += cfg->n_apps++;
 		if (copy_name(app->name, sizeof(app->name), name))
 			set_error(st, st->line, "app name '%s' is longer than %d characters",
 				  name, THINGS_APP_NAME_MAX - 1);
