@@ -21,12 +21,12 @@ DAEMON_LDLIBS := -lxdp $(LDLIBS)
 DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
-	ndppd ethtool
+	ndppd ethtool libpng-dev python3-pil
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard maps/*.h)
+BPF_HDRS   := $(wildcard bpf/lib/*.h) $(wildcard bpf/apps/*.h) $(wildcard maps/*.h)
 
 LIB_SRCS   := $(wildcard userspace/lib/*.c)
 LIB_OBJS   := $(patsubst userspace/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
@@ -47,6 +47,9 @@ THINGSD_BIN    := $(BUILD)/thingsd
 THINGSCTL_SRCS := $(wildcard userspace/thingsctl/*.c)
 THINGSCTL_HDRS := $(wildcard userspace/thingsctl/*.h)
 THINGSCTL_BIN  := $(BUILD)/thingsctl
+THINGS_PING_SRCS := $(wildcard userspace/things-ping/*.c)
+THINGS_PING_HDRS := $(wildcard userspace/things-ping/*.h)
+THINGS_PING_BIN  := $(BUILD)/things-ping
 
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
@@ -61,7 +64,7 @@ LOADGEN_BIN    := $(BUILD)/bench/loadgen
 .PHONY: all deps selftest test demo bench bench-micro install clean help
 .DELETE_ON_ERROR:
 
-all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
+all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
      $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN)) $(LOADGEN_BIN)
 
 help:
@@ -111,7 +114,11 @@ $(THINGSD_BIN): $(THINGSD_SRCS) $(THINGSD_HDRS) $(SKELS) $(LIBTHINGS) $(LIB_HDRS
 	$(CC) $(CFLAGS) -Iuserspace/thingsd $(THINGSD_SRCS) $(LIBTHINGS) $(DAEMON_LDLIBS) -o $@
 
 $(THINGSCTL_BIN): $(THINGSCTL_SRCS) $(THINGSCTL_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -lpng -o $@
+
+# The client needs no daemon and no pins: libthings only for prefixes.
+$(THINGS_PING_BIN): $(THINGS_PING_SRCS) $(THINGS_PING_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Iuserspace/things-ping $(THINGS_PING_SRCS) $(LIBTHINGS) -lpng -o $@
 
 $(TESTRUN_BIN): tests/helpers/xdp_testrun.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@

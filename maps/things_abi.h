@@ -26,6 +26,15 @@
 #define THINGS_PIN_FAST		"fast_prefixes"
 #define THINGS_PIN_APPS		"apps"
 #define THINGS_PIN_PROG_XDP	"things_xdp"
+/* App state (see "Apps that read the address" below). */
+#define THINGS_PIN_APP_CFG	"app_cfg"
+#define THINGS_PIN_RATE		"rate_buckets"
+#define THINGS_PIN_BOARDS	"boards"
+#define THINGS_PIN_BOARD_LOG	"board_log"
+#define THINGS_PIN_TREES	"trees"
+#define THINGS_PIN_CANVASES	"canvases"
+/* One framebuffer per canvas app, pinned by thingsd as canvas_<app id>. */
+#define THINGS_PIN_CANVAS_FMT	"canvas_%u"
 
 #define THINGS_MAX_PREFIXES	(1U << 20)
 #define THINGS_MAX_IFACES	256
@@ -123,7 +132,13 @@ THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
 	X(NA_DAD, "na-dad")		/* NA to ff02::1 for a DAD probe */ \
 	X(SILENT_DROP, "silent-drop")	/* echo to a silent app */	\
 	X(PASS, "pass")			/* to the kernel: TCP, UDP, ... */ \
-	X(INVALID, "invalid")		/* malformed request, unanswered */
+	X(INVALID, "invalid")		/* malformed request, unanswered */ \
+	/* apps that read the address: a valid request changed the app's	\
+	 * state (a post, a light, a pixel), or was valid and changed	\
+	 * nothing; both are answered unless the app is silent */	\
+	X(APP_UPDATE, "app-update")					\
+	X(APP_IGNORED, "app-ignored")					\
+	X(RATE_LIMITED, "rate-limited")	/* over the source's rate: dropped */
 
 #define THINGS_ENUM_ACT(sym, name) THINGS_ACT_##sym,
 enum things_action { THINGS_ACTIONS(THINGS_ENUM_ACT) THINGS_ACT_COUNT };
@@ -170,7 +185,21 @@ enum things_action { THINGS_ACTIONS(THINGS_ENUM_ACT) THINGS_ACT_COUNT };
 	X(NS_TOO_LONG, "ns-too-long", INVALID)					\
 	X(NS_SRC_MULTICAST, "ns-src-multicast", INVALID)				\
 	X(NS_DAD_DST, "ns-dad-dst", INVALID)					\
-	X(NS_DAD_SLLA, "ns-dad-slla", INVALID)
+	X(NS_DAD_SLLA, "ns-dad-slla", INVALID)					\
+	/* apps that read the address (board, tree, canvas) */		\
+	X(APP_CHECKSUM, "app-checksum", INVALID)				\
+	X(APP_RATE_LIMITED, "app-rate-limited", RATE_LIMITED)			\
+	/* no state for the app: its config or framebuffer is missing */ \
+	X(APP_NO_STATE, "app-no-state", APP_IGNORED)				\
+	X(BOARD_POSTED, "board-posted", APP_UPDATE)				\
+	X(BOARD_REPEAT, "board-repeat", APP_IGNORED)				\
+	X(BOARD_EMPTY, "board-empty", APP_IGNORED)				\
+	X(BOARD_UNPRINTABLE, "board-unprintable", APP_IGNORED)			\
+	X(TREE_LIT, "tree-lit", APP_UPDATE)					\
+	/* a colour group above 0xff: ::RR:GG:BB holds bytes */		\
+	X(TREE_BAD_COLOUR, "tree-bad-colour", APP_IGNORED)			\
+	X(CANVAS_PAINTED, "canvas-painted", APP_UPDATE)			\
+	X(CANVAS_OUT_OF_RANGE, "canvas-out-of-range", APP_IGNORED)
 
 #define THINGS_ENUM_REASON(sym, name, act) THINGS_R_##sym,
 enum things_reason { THINGS_REASONS(THINGS_ENUM_REASON) THINGS_R_MAX };
@@ -200,5 +229,118 @@ THINGS_STATIC_ASSERT(sizeof(struct things_counter) == 16, "counter layout");
  * per-reason and the per-app view. App 0 is "no app". */
 #define THINGS_STATS_IDX(app, reason) ((app) * THINGS_REASON_SLOTS + (reason))
 #define THINGS_STATS_ENTRIES (THINGS_MAX_APPS * THINGS_REASON_SLOTS)
+
+/*
+ * Apps that read the address.
+ *
+ * Per-app settings the data plane reads, in the `app_cfg` array indexed by
+ * app id. thingsd writes the slot before the app's prefix enters the trie.
+ */
+#define THINGS_BOARD_MAX_LINES	256
+#define THINGS_BOARD_DEF_LINES	24
+#define THINGS_TREE_MAX_LIGHTS	1024
+#define THINGS_TREE_DEF_LIGHTS	50
+#define THINGS_CANVAS_MAX_SIDE	4096
+#define THINGS_CANVAS_DEF_SIDE	1024
+#define THINGS_RATE_DEF_PREFIX	64
+
+struct things_app_cfg {
+	__u32 rate;		/* requests per second per source prefix; 0: no limit */
+	__u32 burst;		/* bucket depth, in requests (>= 1 when rate > 0) */
+	__u8 rate_prefix;	/* sources are grouped by this many leading bits */
+	__u8 pad0;		/* zero */
+	__u16 lines;		/* board: messages kept, 1..THINGS_BOARD_MAX_LINES */
+	__u16 lights;		/* tree: 1..THINGS_TREE_MAX_LIGHTS */
+	__u16 width;		/* canvas: 1..THINGS_CANVAS_MAX_SIDE */
+	__u16 height;
+	__u16 pad1;		/* zero */
+	__u32 pad2;		/* zero */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_app_cfg) == 24, "app cfg layout");
+
+/* Key of the `rate_buckets` LRU hash: the app and the source address with
+ * every bit past the app's rate_prefix cleared. */
+struct things_rate_key {
+	__u32 app_id;
+	__u32 pad;		/* zero */
+	__u8 src[16];
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_rate_key) == 24, "rate key layout");
+
+struct things_rate_bucket {
+	__u64 last_ns;		/* bpf_ktime_get_ns() of the last refill */
+	__u64 tokens;		/* in units of 1/1e9 request */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_rate_bucket) == 16, "rate bucket layout");
+#define THINGS_RATE_BUCKETS	65536
+
+/*
+ * Board: the interface ID's 8 bytes are the text. A message is written to
+ * its slot with seq last, so a reader that sees the same non-zero seq
+ * before and after copying a slot has a whole message.
+ */
+#define THINGS_BOARD_TEXT	8
+
+struct things_board_msg {
+	__u64 seq;		/* 1-based post number on its board; 0: empty */
+	__u64 time_ns;		/* CLOCK_TAI, from bpf_ktime_get_tai_ns() */
+	__u8 src[16];		/* the sender */
+	char text[THINGS_BOARD_TEXT];	/* printable ASCII, NUL-padded */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_board_msg) == 40, "board msg layout");
+
+/* The `boards` array, indexed by app id. Post n goes to
+ * msgs[(n - 1) % lines]. */
+struct things_board {
+	__u64 posts;		/* messages posted; the last one has seq == posts */
+	char last[THINGS_BOARD_TEXT];	/* the last message, to refuse repeats */
+	struct things_board_msg msgs[THINGS_BOARD_MAX_LINES];
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_board) == 16 + 40 * THINGS_BOARD_MAX_LINES,
+		     "board layout");
+
+/*
+ * `board_log`: every post of every board, for live readers, in a ring of
+ * THINGS_BOARD_LOG_SLOTS events in a memory-mappable array. Slot
+ * THINGS_BOARD_LOG_SLOTS is the head: its seq is the number of events ever
+ * logged. Event n (1-based) is in slot (n - 1) % THINGS_BOARD_LOG_SLOTS, its
+ * seq written last. Readers keep their own position, need no write access,
+ * and know exactly how many events they missed; the writer never waits.
+ */
+#define THINGS_BOARD_LOG_SLOTS	4096
+
+struct things_board_event {
+	__u64 seq;		/* 1-based, across all boards; 0: empty */
+	__u32 app_id;
+	__u32 pad;		/* zero */
+	struct things_board_msg msg;
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_board_event) == 56, "board event layout");
+
+/*
+ * Tree: the last three groups of the address are the colour, one byte
+ * each: ...::RR:GG:BB (...::ff:0:0 is red). Each valid ping sets the next
+ * light, round the tree: light (lit - 1) % lights.
+ */
+#define THINGS_LIGHT_ON		0x01000000U	/* set on every light ever lit */
+
+struct things_tree {
+	__u64 lit;		/* lights set so far */
+	__u32 light[THINGS_TREE_MAX_LIGHTS];	/* THINGS_LIGHT_ON | 0xRRGGBB, 0: dark */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_tree) == 8 + 4 * THINGS_TREE_MAX_LIGHTS,
+		     "tree layout");
+
+/*
+ * Canvas: the interface ID is XXXX:YYYY:RRGG:BBAA (pingxelflut's layout).
+ * Each canvas app has its own framebuffer, a BPF_F_MMAPABLE array of
+ * width * height pixels, pixel (x, y) at index y * width + x, each a __u32
+ * 0x00RRGGBB (0: black, as a new canvas is). thingsd creates it with the
+ * app's size, pins it (THINGS_PIN_CANVAS_FMT) and puts it in the
+ * `canvases` array of maps at the app's id. Alpha 0xff replaces a pixel,
+ * 0 leaves it, values between blend: c = (new * a + old * (255 - a)) / 255
+ * per channel, rounded down.
+ */
+#define THINGS_CANVAS_PIXEL_MASK 0x00ffffffU
 
 #endif /* THINGS_ABI_H */
