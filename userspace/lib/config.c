@@ -2,7 +2,10 @@
 /*
  * The thingsd config: INI, parsed by inih. inih reports neither empty
  * sections nor line numbers to its handler, so lines are fed to it through
- * a reader that counts them and notices section headers itself.
+ * a reader that counts them, checks what inih would let through (NUL bytes,
+ * unclosed or trailing-junk headers) and notices section headers itself.
+ * Reading stops at the first error, and every limit is enforced as
+ * sections are read, so a huge file costs no more than its first error.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,14 +22,20 @@
 
 enum section_type { SEC_NONE, SEC_DAEMON, SEC_IFACE, SEC_APP, SEC_BAD };
 
+enum daemon_key { DK_PIN_DIR, DK_RUN_DIR, DK_STATE_DIR, DK_GROUP, DK_N };
+
 struct parse_state {
 	FILE *file;
 	struct things_config *cfg;
 	struct things_config_error *err;
+	bool apps_only;			/* the runtime apps file */
 	int line;
 	enum section_type section;
 	bool failed;
 	bool seen_daemon;
+	int daemon_lines[DK_N];
+	char *buf;			/* getline's */
+	size_t buf_size;
 };
 
 static void set_error(struct parse_state *st, int line, const char *fmt, ...)
@@ -45,14 +54,6 @@ static void set_error(struct parse_state *st, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int copy_name(char *dst, size_t size, const char *src)
-{
-	if (!*src || strlen(src) >= size)
-		return -1;
-	strcpy(dst, src);
-	return 0;
-}
-
 /* Appends one zeroed element to *array of *count; returns it, or NULL. */
 static void *append_zeroed(void *array, int *count, size_t elem)
 {
@@ -66,57 +67,112 @@ static void *append_zeroed(void *array, int *count, size_t elem)
 	return bigger + (size_t)(*count)++ * elem;
 }
 
+bool things_app_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= THINGS_APP_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return true;
+}
+
+/* As the kernel's dev_valid_name(). */
+bool things_ifname_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= IF_NAMESIZE || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
+		    (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return false;
+	return true;
+}
+
+/* ---- section headers ---------------------------------------------------- */
+
+static void begin_iface(struct parse_state *st, const char *name)
+{
+	struct things_config *cfg = st->cfg;
+	const struct things_cfg_iface *old = things_config_iface(cfg, name);
+	struct things_cfg_iface *ifc;
+
+	if (!things_ifname_valid(name)) {
+		set_error(st, st->line, "'%s' is not a valid interface name", name);
+		return;
+	}
+	if (old) {
+		set_error(st, st->line, "interface '%s' is declared twice (first on line %d)", name,
+			  old->line);
+		return;
+	}
+	if (cfg->n_ifaces >= THINGS_MAX_IFACES) {
+		set_error(st, st->line, "more than %d interfaces", THINGS_MAX_IFACES);
+		return;
+	}
+	ifc = append_zeroed(&cfg->ifaces, &cfg->n_ifaces, sizeof(*ifc));
+	if (!ifc) {
+		set_error(st, st->line, "out of memory");
+		return;
+	}
+	strcpy(ifc->name, name);
+	ifc->mode = THINGS_XDP_NATIVE;
+	ifc->line = st->line;
+	st->section = SEC_IFACE;
+}
+
+static void begin_app(struct parse_state *st, const char *name)
+{
+	struct things_config *cfg = st->cfg;
+	struct things_cfg_app *app;
+	const char *why;
+
+	for (int i = 0; i < cfg->n_apps; i++)
+		if (!strcmp(cfg->apps[i].name, name)) {
+			set_error(st, st->line, "app '%s' is declared twice (first on line %d)",
+				  name, cfg->apps[i].line);
+			return;
+		}
+	if (cfg->n_apps >= THINGS_MAX_APPS - 1) {
+		set_error(st, st->line, "more than %d apps", THINGS_MAX_APPS - 1);
+		return;
+	}
+	app = append_zeroed(&cfg->apps, &cfg->n_apps, sizeof(*app));
+	if (!app) {
+		set_error(st, st->line, "out of memory");
+		return;
+	}
+	if (things_cfg_app_init(app, name, &why)) {
+		set_error(st, st->line, "%s", why);
+		return;
+	}
+	app->line = st->line;
+	st->section = SEC_APP;
+}
+
 /* "[kind name]" or "[daemon]": a header is seen here, before inih, so that
  * a section without keys still counts. */
-static void begin_section(struct parse_state *st, char *text)
+static void begin_section(struct parse_state *st, const char *text)
 {
 	char kind[32], name[128], extra[2];
-	struct things_config *cfg = st->cfg;
 	int n = sscanf(text, "%31s %127s %1s", kind, name, extra);
 
 	st->section = SEC_BAD;
-	if (n == 1 && !strcmp(kind, "daemon")) {
+	if (n == 1 && !strcmp(kind, "daemon") && !st->apps_only) {
 		if (st->seen_daemon)
 			set_error(st, st->line, "duplicate [daemon] section");
 		st->seen_daemon = true;
 		st->section = SEC_DAEMON;
-	} else if (n == 2 && !strcmp(kind, "interface")) {
-		struct things_cfg_iface *ifc;
-
-		if (things_config_iface(cfg, name)) {
-			set_error(st, st->line, "interface '%s' is declared twice", name);
-			return;
-		}
-		ifc = append_zeroed(&cfg->ifaces, &cfg->n_ifaces, sizeof(*ifc));
-		if (!ifc) {
-			set_error(st, st->line, "out of memory");
-			return;
-		}
-		if (copy_name(ifc->name, sizeof(ifc->name), name))
-			set_error(st, st->line, "interface name '%s' is too long", name);
-		ifc->mode = THINGS_XDP_NATIVE;
-		ifc->line = st->line;
-		st->section = SEC_IFACE;
+	} else if (n == 2 && !strcmp(kind, "interface") && !st->apps_only) {
+		begin_iface(st, name);
 	} else if (n == 2 && !strcmp(kind, "app")) {
-		struct things_cfg_app *app;
-
-		for (int i = 0; i < cfg->n_apps; i++)
-			if (!strcmp(cfg->apps[i].name, name)) {
-				set_error(st, st->line, "app '%s' is declared twice (first on line %d)",
-					  name, cfg->apps[i].line);
-				return;
-			}
-		app = append_zeroed(&cfg->apps, &cfg->n_apps, sizeof(*app));
-		if (!app) {
-			set_error(st, st->line, "out of memory");
-			return;
-		}
-		if (copy_name(app->name, sizeof(app->name), name))
-			set_error(st, st->line, "app name '%s' is longer than %d characters",
-				  name, THINGS_APP_NAME_MAX - 1);
-		app->kind = -1;
-		app->line = st->line;
-		st->section = SEC_APP;
+		begin_app(st, name);
+	} else if (st->apps_only) {
+		set_error(st, st->line, "unknown section [%s]: expected [app NAME]", text);
 	} else {
 		set_error(st, st->line,
 			  "unknown section [%s]: expected [daemon], [interface NAME] or [app NAME]",
@@ -124,38 +180,71 @@ static void begin_section(struct parse_state *st, char *text)
 	}
 }
 
+/* A line that starts with '[' must be "[...]" and then nothing but a
+ * comment. Returns false (error set) otherwise. */
+static bool header_line(struct parse_state *st, char *p)
+{
+	char *end = strchr(p, ']'), *rest;
+	char header[256];
+	size_t n;
+
+	if (!end) {
+		set_error(st, st->line, "section header has no closing ']'");
+		return false;
+	}
+	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
+		;
+	if (*rest && *rest != ';' && *rest != '#') {
+		set_error(st, st->line, "unexpected text after the section header");
+		return false;
+	}
+	n = (size_t)(end - p - 1);
+	if (n >= sizeof(header)) {
+		set_error(st, st->line, "section header is too long");
+		return false;
+	}
+	memcpy(header, p + 1, n);
+	header[n] = '\0';
+	begin_section(st, header);
+	return true;
+}
+
+/* inih's reader: one line into str (num bytes), or NULL to stop. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
-	char *line = fgets(str, num, st->file), *p, *end;
-	size_t len;
+	ssize_t len;
+	char *p;
 
-	if (!line)
+	if (st->failed)
 		return NULL;
-	len = strlen(line);
-	if (len && line[len - 1] == '\n')
-		st->line++;
-	else if (!feof(st->file))
-		set_error(st, st->line + 1, "line is longer than %d characters", num - 3);
-	else
-		st->line++;
-	for (p = line; isspace((unsigned char)*p); p++)
-		;
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (end) {
-			char header[256];
-			size_t n = (size_t)(end - p - 1);
-
-			if (n >= sizeof(header))
-				n = sizeof(header) - 1;
-			memcpy(header, p + 1, n);
-			header[n] = '\0';
-			begin_section(st, header);
-		}
+	len = getline(&st->buf, &st->buf_size, st->file);
+	if (len < 0)
+		return NULL;
+	st->line++;
+	p = st->buf;
+	/* A UTF-8 byte order mark, as some editors write: not content. */
+	if (st->line == 1 && len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3)) {
+		p += 3;
+		len -= 3;
 	}
-	return line;
+	if (memchr(p, '\0', (size_t)len)) {
+		set_error(st, st->line, "line contains a NUL byte");
+		return NULL;
+	}
+	if (len >= num - 1) {
+		set_error(st, st->line, "line is longer than %d bytes", num - 3);
+		return NULL;
+	}
+	memcpy(str, p, (size_t)len + 1);
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '[' && !header_line(st, p))
+		return NULL;
+	return str;
 }
+
+/* ---- keys ---------------------------------------------------------------- */
 
 static int parse_bool(const char *value, bool *out)
 {
@@ -175,29 +264,77 @@ static int parse_bool(const char *value, bool *out)
 	return -1;
 }
 
+/* Decimal digits only, no sign, no spaces: strtoul takes both. */
+static int parse_uint(const char *value, __u32 max, __u32 *out)
+{
+	unsigned long long v = 0;
+	const char *p = value;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned long long)(*p - '0');
+		if (v > max)
+			return -1;
+	}
+	if (p == value || *p)
+		return -1;
+	*out = (__u32)v;
+	return 0;
+}
+
+static const char *const daemon_keys[DK_N] = {
+	[DK_PIN_DIR] = "pin_dir", [DK_RUN_DIR] = "run_dir", [DK_STATE_DIR] = "state_dir",
+	[DK_GROUP] = "group",
+};
+
 static void daemon_key(struct parse_state *st, const char *key, const char *value)
 {
 	struct things_config *cfg = st->cfg;
-	char *dst = NULL;
-	size_t size = 0;
+	char *dst[DK_N] = { cfg->pin_dir, cfg->run_dir, cfg->state_dir, cfg->group };
+	size_t size[DK_N] = { sizeof(cfg->pin_dir), sizeof(cfg->run_dir), sizeof(cfg->state_dir),
+			      sizeof(cfg->group) };
+	int *lines[DK_N] = { &cfg->pin_dir_line, &cfg->run_dir_line, &cfg->state_dir_line, NULL };
+	int k;
 
-	if (!strcmp(key, "pin_dir")) {
-		dst = cfg->pin_dir;
-		size = sizeof(cfg->pin_dir);
-	} else if (!strcmp(key, "run_dir")) {
-		dst = cfg->run_dir;
-		size = sizeof(cfg->run_dir);
-	} else if (!strcmp(key, "group")) {
-		dst = cfg->group;
-		size = sizeof(cfg->group);
-	} else {
-		set_error(st, st->line, "unknown key '%s' in [daemon] (pin_dir, run_dir, group)", key);
+	for (k = 0; k < DK_N && strcmp(key, daemon_keys[k]); k++)
+		;
+	if (k == DK_N) {
+		set_error(st, st->line,
+			  "unknown key '%s' in [daemon] (pin_dir, run_dir, state_dir, group)",
+			  key);
 		return;
 	}
-	if (!strcmp(key, "group") ? copy_name(dst, size, value) :
-	    (value[0] != '/' || copy_name(dst, size, value)))
-		set_error(st, st->line, "bad %s '%s'%s", key, value,
-			  strcmp(key, "group") ? ": must be an absolute path" : "");
+	if (st->daemon_lines[k]) {
+		set_error(st, st->line, "duplicate key '%s' (first on line %d)", key,
+			  st->daemon_lines[k]);
+		return;
+	}
+	st->daemon_lines[k] = st->line;
+	if (lines[k])
+		*lines[k] = st->line;
+	if (strlen(value) >= size[k]) {
+		set_error(st, st->line, "%s is longer than %zu bytes", key, size[k] - 1);
+		return;
+	}
+	if (k == DK_GROUP) {
+		/* A group name as useradd(8) accepts it. */
+		bool ok = *value && *value != '-';
+
+		for (const char *p = value; *p; p++)
+			ok &= isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
+		if (!ok) {
+			set_error(st, st->line, "bad %s '%s': not a group name", key, value);
+			return;
+		}
+	} else if (value[0] != '/' || strstr(value, "/../") || strstr(value, "/./") ||
+		   !strcmp(value + strlen(value) - (strlen(value) >= 3 ? 3 : 0), "/..")) {
+		set_error(st, st->line, "bad %s '%s': must be an absolute path without . or ..",
+			  key, value);
+		return;
+	}
+	strcpy(dst[k], value);
+	/* Trailing slashes would make two spellings of one directory. */
+	for (size_t n = strlen(dst[k]); n > 1 && dst[k][n - 1] == '/'; n--)
+		dst[k][n - 1] = '\0';
 }
 
 static void iface_key(struct parse_state *st, const char *key, const char *value)
@@ -208,6 +345,11 @@ static void iface_key(struct parse_state *st, const char *key, const char *value
 		set_error(st, st->line, "unknown key '%s' in [interface %s] (mode)", key, ifc->name);
 		return;
 	}
+	if (ifc->mode_line) {
+		set_error(st, st->line, "duplicate key 'mode' (first on line %d)", ifc->mode_line);
+		return;
+	}
+	ifc->mode_line = st->line;
 	if (!strcmp(value, "native"))
 		ifc->mode = THINGS_XDP_NATIVE;
 	else if (!strcmp(value, "generic"))
@@ -216,40 +358,24 @@ static void iface_key(struct parse_state *st, const char *key, const char *value
 		set_error(st, st->line, "mode must be native or generic, not '%s'", value);
 }
 
-static void app_bool(struct parse_state *st, const char *key, const char *value, bool *out)
-{
-	if (parse_bool(value, out))
-		set_error(st, st->line, "%s must be yes or no, not '%s'", key, value);
-}
+static int app_key_index(const char *key);
 
 static void app_key(struct parse_state *st, const char *key, const char *value)
 {
 	struct things_cfg_app *app = &st->cfg->apps[st->cfg->n_apps - 1];
+	int k = app_key_index(key);
 	const char *why;
 
-	if (!strcmp(key, "kind")) {
-		app->kind = things_kind_parse(value);
-		if (app->kind != THINGS_KIND_ECHO)
-			set_error(st, st->line, "kind '%s' is not one this version serves (echo)",
-				  value);
-	} else if (!strcmp(key, "prefix")) {
-		if (things_prefix_parse(value, &app->prefix, 0, &why))
-			set_error(st, st->line, "prefix '%s': %s", value, why);
-		app->has_prefix = true;
-	} else if (!strcmp(key, "onlink")) {
-		app_bool(st, key, value, &app->onlink);
-	} else if (!strcmp(key, "silent")) {
-		app_bool(st, key, value, &app->silent);
-	} else if (!strcmp(key, "router")) {
-		app_bool(st, key, value, &app->router);
-	} else if (!strcmp(key, "interface")) {
-		if (copy_name(app->iface, sizeof(app->iface), value))
-			set_error(st, st->line, "interface name '%s' is not valid", value);
-	} else {
-		set_error(st, st->line,
-			  "unknown key '%s' in [app %s] (kind, prefix, onlink, interface, silent, router)",
-			  key, app->name);
+	if (k >= 0 && app->key_line[k]) {
+		set_error(st, st->line, "duplicate key '%s' (first on line %d)", key,
+			  app->key_line[k]);
+		return;
 	}
+	if (things_cfg_app_set(app, key, value, &why)) {
+		set_error(st, st->line, "%s", why);
+		return;
+	}
+	app->key_line[k] = st->line;
 }
 
 static int handle_key(void *user, const char *section, const char *key, const char *value)
@@ -276,69 +402,96 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 	return 1;
 }
 
+/* ---- the whole file ------------------------------------------------------ */
+
 /* What no single line can show: missing keys, links between sections. */
 static void check_whole(struct parse_state *st)
 {
 	struct things_config *cfg = st->cfg;
+	size_t sock = strlen(cfg->run_dir) + 1 + strlen(THINGS_SOCKET_NAME);
 
-	if (cfg->n_apps > THINGS_MAX_APPS - 1)
-		set_error(st, cfg->apps[THINGS_MAX_APPS - 1].line, "more than %d apps",
-			  THINGS_MAX_APPS - 1);
-	for (int i = 0; i < cfg->n_apps; i++) {
+	/* sun_path holds 108 bytes with the NUL. */
+	if (sock >= 108)
+		set_error(st, cfg->run_dir_line,
+			  "run_dir is too long: the control socket's path would be %zu bytes, "
+			  "the most a socket path can be is 107", sock);
+	for (int i = 0; i < cfg->n_apps && !st->failed; i++) {
 		struct things_cfg_app *app = &cfg->apps[i];
+		const char *why;
+		int key;
 
-		if (app->kind < 0)
-			set_error(st, app->line, "app '%s' has no kind", app->name);
-		if (!app->has_prefix)
-			set_error(st, app->line, "app '%s' has no prefix", app->name);
-		if (app->onlink && !app->iface[0])
-			set_error(st, app->line, "on-link app '%s' needs interface = NAME",
-				  app->name);
-		if (!app->onlink && app->iface[0])
-			set_error(st, app->line,
-				  "app '%s' names an interface but is not onlink: routed apps answer on every interface",
-				  app->name);
-		if (app->iface[0] && !things_config_iface(cfg, app->iface))
-			set_error(st, app->line, "app '%s': interface '%s' has no [interface %s] section",
+		if (things_cfg_app_finish(app, &key, &why)) {
+			set_error(st, key >= 0 && app->key_line[key] > 0 ? app->key_line[key] : app->line,
+				  "app '%s': %s", app->name, why);
+			break;
+		}
+		if (app->iface[0] && !st->apps_only && !things_config_iface(cfg, app->iface))
+			set_error(st, app->key_line[THINGS_CFG_APP_INTERFACE],
+				  "app '%s': interface '%s' has no [interface %s] section",
 				  app->name, app->iface, app->iface);
+		/* At most 255 apps: quadratic is fine. */
 		for (int j = 0; j < i; j++)
-			if (cfg->apps[j].has_prefix && app->has_prefix &&
-			    !memcmp(&cfg->apps[j].prefix, &app->prefix, sizeof(app->prefix)))
-				set_error(st, app->line, "app '%s' has the same prefix as app '%s' (line %d)",
+			if (!memcmp(&cfg->apps[j].prefix, &app->prefix, sizeof(app->prefix)))
+				set_error(st, app->key_line[THINGS_CFG_APP_PREFIX],
+					  "app '%s' has the same prefix as app '%s' (line %d)",
 					  app->name, cfg->apps[j].name, cfg->apps[j].line);
 	}
 }
 
-int things_config_load(const char *path, struct things_config *cfg,
-		       struct things_config_error *err)
+static int load(const char *path, struct things_config *cfg, struct things_config_error *err,
+		bool apps_only)
 {
-	struct parse_state st = { .cfg = cfg, .err = err };
+	struct parse_state st = { .cfg = cfg, .err = err, .apps_only = apps_only };
 	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
 	memset(err, 0, sizeof(*err));
 	strcpy(cfg->pin_dir, THINGS_PIN_DIR);
 	strcpy(cfg->run_dir, THINGS_DEFAULT_RUN_DIR);
+	strcpy(cfg->state_dir, THINGS_DEFAULT_STATE_DIR);
 	strcpy(cfg->group, THINGS_DEFAULT_GROUP);
 
-	st.file = fopen(path, "r");
+	/* One meaning per line: no continuation lines (they would read as a
+	 * repeated key), and "# ..." after a value is a comment, as it is at
+	 * the start of a line. */
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = true;
+	ini_inline_comment_prefixes = ";#";
+
+	st.file = fopen(path, "re");
 	if (!st.file) {
 		ret = -errno;
 		snprintf(err->msg, sizeof(err->msg), "cannot open: %s", strerror(errno));
 		return ret;
 	}
 	ret = ini_parse_stream(read_line, &st, handle_key, &st);
+	if (!st.failed && ferror(st.file))
+		set_error(&st, 0, "cannot read: %s", strerror(errno));
 	fclose(st.file);
+	free(st.buf);
 	if (ret > 0)
 		set_error(&st, ret, "not a section header or a key = value line");
 	else if (ret < 0)
 		set_error(&st, 0, "cannot parse: out of memory");
-	check_whole(&st);
+	if (!st.failed)
+		check_whole(&st);
 	if (st.failed) {
 		things_config_free(cfg);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int things_config_load(const char *path, struct things_config *cfg,
+		       struct things_config_error *err)
+{
+	return load(path, cfg, err, false);
+}
+
+int things_config_load_apps(const char *path, struct things_config *cfg,
+			    struct things_config_error *err)
+{
+	return load(path, cfg, err, true);
 }
 
 void things_config_free(struct things_config *cfg)
@@ -359,8 +512,293 @@ const struct things_cfg_iface *things_config_iface(const struct things_config *c
 	return NULL;
 }
 
+/* ---- one app ------------------------------------------------------------- */
+
+#define KEY_NAME(sym, name, type) name,
+#define KEY_TYPE(sym, name, type) THINGS_CFG_##type,
+static const char *const app_key_names[] = { THINGS_CFG_APP_KEYS(KEY_NAME) };
+static const enum things_cfg_type app_key_types[] = { THINGS_CFG_APP_KEYS(KEY_TYPE) };
+
+const char *things_cfg_app_key_name(enum things_cfg_app_key key)
+{
+	return key < THINGS_CFG_APP_N_KEYS ? app_key_names[key] : NULL;
+}
+
+static int app_key_index(const char *key)
+{
+	for (int k = 0; k < THINGS_CFG_APP_N_KEYS; k++)
+		if (!strcmp(key, app_key_names[k]))
+			return k;
+	return -1;
+}
+
+int things_cfg_app_key_type(const char *key)
+{
+	int k = app_key_index(key);
+
+	return k < 0 ? -1 : (int)app_key_types[k];
+}
+
+int things_cfg_app_init(struct things_cfg_app *app, const char *name, const char **why)
+{
+	memset(app, 0, sizeof(*app));
+	app->kind = -1;
+	if (!things_app_name_valid(name)) {
+		*why = "an app name is 1 to 31 bytes of letters, digits, '-', '_' and '.'";
+		return -EINVAL;
+	}
+	strcpy(app->name, name);
+	return 0;
+}
+
+/* The kinds this version serves. */
+static bool kind_served(int kind)
+{
+	return kind == THINGS_KIND_ECHO || kind == THINGS_KIND_BOARD ||
+	       kind == THINGS_KIND_TREE || kind == THINGS_KIND_CANVAS;
+}
+
+int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *value,
+		       const char **why)
+{
+	static char msg[256];
+	/* Upper bounds of the numeric keys; 0 is refused where it means nothing. */
+	static const struct { int key; __u32 min, max; __u32 off; } nums[] = {
+		{ THINGS_CFG_APP_RATE, 0, 100000000,
+		  __builtin_offsetof(struct things_cfg_app, rate) },
+		{ THINGS_CFG_APP_BURST, 1, 100000000,
+		  __builtin_offsetof(struct things_cfg_app, burst) },
+		{ THINGS_CFG_APP_RATE_PREFIX, 0, 128,
+		  __builtin_offsetof(struct things_cfg_app, rate_prefix) },
+		{ THINGS_CFG_APP_LINES, 1, THINGS_BOARD_MAX_LINES,
+		  __builtin_offsetof(struct things_cfg_app, lines) },
+		{ THINGS_CFG_APP_LIGHTS, 1, THINGS_TREE_MAX_LIGHTS,
+		  __builtin_offsetof(struct things_cfg_app, lights) },
+		{ THINGS_CFG_APP_WIDTH, 1, THINGS_CANVAS_MAX_SIDE,
+		  __builtin_offsetof(struct things_cfg_app, width) },
+		{ THINGS_CFG_APP_HEIGHT, 1, THINGS_CANVAS_MAX_SIDE,
+		  __builtin_offsetof(struct things_cfg_app, height) },
+	};
+	int k = app_key_index(key);
+	bool *flag = NULL;
+
+	*why = msg;
+	switch (k) {
+	case THINGS_CFG_APP_KIND:
+		app->kind = things_kind_parse(value);
+		if (!kind_served(app->kind)) {
+			snprintf(msg, sizeof(msg),
+				 "kind '%.32s' is not one this version serves (echo, board, tree, canvas)",
+				 value);
+			return -EINVAL;
+		}
+		break;
+	case THINGS_CFG_APP_PREFIX: {
+		const char *pwhy;
+
+		if (things_prefix_parse(value, &app->prefix, 0, &pwhy)) {
+			snprintf(msg, sizeof(msg), "prefix '%.50s': %s", value, pwhy);
+			return -EINVAL;
+		}
+		break;
+	}
+	case THINGS_CFG_APP_INTERFACE:
+		if (!things_ifname_valid(value)) {
+			snprintf(msg, sizeof(msg), "'%.32s' is not a valid interface name", value);
+			return -EINVAL;
+		}
+		strcpy(app->iface, value);
+		break;
+	case THINGS_CFG_APP_ONLINK:
+		flag = &app->onlink;
+		break;
+	case THINGS_CFG_APP_SILENT:
+		flag = &app->silent;
+		break;
+	case THINGS_CFG_APP_ROUTER:
+		flag = &app->router;
+		break;
+	case THINGS_CFG_APP_ALLOW_WIDE:
+		flag = &app->allow_wide;
+		break;
+	case -1:
+		snprintf(msg, sizeof(msg),
+			 "unknown key '%.32s' in [app %s] (kind, prefix, onlink, interface, silent, "
+			 "router, allow_wide, rate, burst, rate_prefix, lines, lights, width, height)",
+			 key, app->name);
+		return -ENOENT;
+	default:
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			if (nums[i].key != k)
+				continue;
+			if (parse_uint(value, nums[i].max, (__u32 *)((char *)app + nums[i].off)) ||
+			    *(__u32 *)((char *)app + nums[i].off) < nums[i].min) {
+				snprintf(msg, sizeof(msg), "%s must be a whole number from %u to %u, not '%.32s'",
+					 key, nums[i].min, nums[i].max, value);
+				return -EINVAL;
+			}
+		}
+		break;
+	}
+	if (flag && parse_bool(value, flag)) {
+		snprintf(msg, sizeof(msg), "%s must be yes or no, not '%.32s'", key, value);
+		return -EINVAL;
+	}
+	app->key_line[k] = app->key_line[k] ? app->key_line[k] : -1;
+	return 0;
+}
+
+/* The keys each kind reads beyond the common ones. */
+static bool key_fits_kind(int key, int kind)
+{
+	switch (key) {
+	case THINGS_CFG_APP_LINES:
+		return kind == THINGS_KIND_BOARD;
+	case THINGS_CFG_APP_LIGHTS:
+		return kind == THINGS_KIND_TREE;
+	case THINGS_CFG_APP_WIDTH:
+	case THINGS_CFG_APP_HEIGHT:
+		return kind == THINGS_KIND_CANVAS;
+	case THINGS_CFG_APP_RATE:
+	case THINGS_CFG_APP_BURST:
+	case THINGS_CFG_APP_RATE_PREFIX:
+		return kind == THINGS_KIND_BOARD || kind == THINGS_KIND_TREE ||
+		       kind == THINGS_KIND_CANVAS;
+	}
+	return true;
+}
+
+/* The longest prefix a kind's address layout leaves room for. */
+static unsigned int kind_max_prefixlen(int kind)
+{
+	switch (kind) {
+	case THINGS_KIND_BOARD:
+	case THINGS_KIND_CANVAS:
+		return 64;	/* the whole interface ID */
+	case THINGS_KIND_TREE:
+		return 80;	/* ::RR:GG:BB, three groups */
+	}
+	return 128;
+}
+
+int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why)
+{
+	static char msg[200];
+	const char *pwhy;
+
+	*why = msg;
+	*key = -1;
+	if (app->kind < 0) {
+		snprintf(msg, sizeof(msg), "no kind");
+		return -EINVAL;
+	}
+	if (!app->key_line[THINGS_CFG_APP_PREFIX]) {
+		snprintf(msg, sizeof(msg), "no prefix");
+		return -EINVAL;
+	}
+	for (int k = 0; k < THINGS_CFG_APP_N_KEYS; k++)
+		if (app->key_line[k] && !key_fits_kind(k, app->kind)) {
+			*key = k;
+			snprintf(msg, sizeof(msg), "%s does not apply to kind %s", app_key_names[k],
+				 things_kind_name((unsigned int)app->kind));
+			return -EINVAL;
+		}
+	*key = THINGS_CFG_APP_PREFIX;
+	if (things_prefix_policy(&app->prefix, app->allow_wide, &pwhy)) {
+		snprintf(msg, sizeof(msg), "%s", pwhy);
+		return -EINVAL;
+	}
+	if (app->prefix.prefixlen > kind_max_prefixlen(app->kind)) {
+		snprintf(msg, sizeof(msg),
+			 "a %s reads the low %u bits of the address: its prefix must be /%u or shorter",
+			 things_kind_name((unsigned int)app->kind), 128 - kind_max_prefixlen(app->kind),
+			 kind_max_prefixlen(app->kind));
+		return -EINVAL;
+	}
+	*key = -1;
+	if (app->onlink && !app->iface[0]) {
+		snprintf(msg, sizeof(msg), "an on-link app needs interface = NAME");
+		return -EINVAL;
+	}
+	if (!app->onlink && app->iface[0]) {
+		*key = THINGS_CFG_APP_INTERFACE;
+		snprintf(msg, sizeof(msg),
+			 "names an interface but is not onlink: routed apps answer on every interface");
+		return -EINVAL;
+	}
+	if (!app->rate && (app->key_line[THINGS_CFG_APP_BURST] ||
+			   app->key_line[THINGS_CFG_APP_RATE_PREFIX])) {
+		*key = app->key_line[THINGS_CFG_APP_BURST] ? THINGS_CFG_APP_BURST
+							   : THINGS_CFG_APP_RATE_PREFIX;
+		snprintf(msg, sizeof(msg), "%s needs rate = N (requests per second)",
+			 app_key_names[*key]);
+		return -EINVAL;
+	}
+	/* Defaults, so that what is kept is what runs. */
+	if (!app->key_line[THINGS_CFG_APP_SILENT])
+		app->silent = app->kind == THINGS_KIND_CANVAS;
+	if (app->rate && !app->key_line[THINGS_CFG_APP_BURST])
+		app->burst = app->rate;
+	if (app->rate && !app->key_line[THINGS_CFG_APP_RATE_PREFIX])
+		app->rate_prefix = THINGS_RATE_DEF_PREFIX;
+	if (app->kind == THINGS_KIND_BOARD && !app->lines)
+		app->lines = THINGS_BOARD_DEF_LINES;
+	if (app->kind == THINGS_KIND_TREE && !app->lights)
+		app->lights = THINGS_TREE_DEF_LIGHTS;
+	if (app->kind == THINGS_KIND_CANVAS && !app->width)
+		app->width = THINGS_CANVAS_DEF_SIDE;
+	if (app->kind == THINGS_KIND_CANVAS && !app->height)
+		app->height = THINGS_CANVAS_DEF_SIDE;
+	return 0;
+}
+
+int things_cfg_app_write(const struct things_cfg_app *app, FILE *out)
+{
+	char pfx[THINGS_PREFIX_STRLEN];
+
+	fprintf(out, "[app %s]\nkind = %s\nprefix = %s\n", app->name,
+		things_kind_name((unsigned int)app->kind),
+		things_prefix_format(&app->prefix, pfx, sizeof(pfx)));
+	if (app->onlink)
+		fprintf(out, "onlink = yes\ninterface = %s\n", app->iface);
+	fprintf(out, "silent = %s\n", app->silent ? "yes" : "no");
+	if (app->router)
+		fprintf(out, "router = yes\n");
+	if (app->allow_wide)
+		fprintf(out, "allow_wide = yes\n");
+	if (app->rate)
+		fprintf(out, "rate = %u\nburst = %u\nrate_prefix = %u\n", app->rate, app->burst,
+			app->rate_prefix);
+	if (app->kind == THINGS_KIND_BOARD)
+		fprintf(out, "lines = %u\n", app->lines);
+	if (app->kind == THINGS_KIND_TREE)
+		fprintf(out, "lights = %u\n", app->lights);
+	if (app->kind == THINGS_KIND_CANVAS)
+		fprintf(out, "width = %u\nheight = %u\n", app->width, app->height);
+	return fprintf(out, "\n") < 0 ? -EIO : 0;
+}
+
 __u16 things_cfg_app_flags(const struct things_cfg_app *app)
 {
 	return (app->onlink ? THINGS_PF_ONLINK : 0) | (app->silent ? THINGS_PF_SILENT : 0) |
 	       (app->router ? THINGS_PF_ROUTER : 0);
+}
+
+struct things_app_cfg things_cfg_app_params(const struct things_cfg_app *app)
+{
+	struct things_app_cfg c = {
+		.rate = app->rate,
+		.burst = app->burst,
+		.rate_prefix = (__u8)app->rate_prefix,
+	};
+
+	if (app->kind == THINGS_KIND_BOARD)
+		c.lines = (__u16)app->lines;
+	if (app->kind == THINGS_KIND_TREE)
+		c.lights = (__u16)app->lights;
+	if (app->kind == THINGS_KIND_CANVAS) {
+		c.width = (__u16)app->width;
+		c.height = (__u16)app->height;
+	}
+	return c;
 }

@@ -42,11 +42,13 @@ int things_prefix_parse(const char *text, struct things_prefix_key *key,
 		return -EINVAL;
 	}
 	if (slash) {
-		char *end;
+		const char *d = slash + 1;
 
-		errno = 0;
-		plen = strtoul(slash + 1, &end, 10);
-		if (errno || end == slash + 1 || *end || plen > 128) {
+		/* Digits only: strtoul would also take spaces and a sign. */
+		plen = 0;
+		for (; *d >= '0' && *d <= '9' && plen <= 128; d++)
+			plen = plen * 10 + (unsigned long)(*d - '0');
+		if (d == slash + 1 || *d || plen > 128 || d - slash > 4) {
 			*why = "prefix length must be 0 to 128";
 			return -EINVAL;
 		}
@@ -80,4 +82,44 @@ int things_prefix_contains(const struct things_prefix_key *key, const unsigned c
 	if (!rest)
 		return 1;
 	return ((key->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0;
+}
+
+/* Ranges no app may touch: answering there would break the host or be
+ * meaningless (RFC 4291 2.4, RFC 4291 2.5.5.2). */
+static const struct {
+	unsigned char addr[16];
+	unsigned int len;
+	const char *what;
+} reserved[] = {
+	{ { 0xff }, 8, "multicast (ff00::/8)" },
+	{ { 0xfe, 0x80 }, 10, "link-local (fe80::/10)" },
+	{ { 0 }, 128, "the unspecified address (::)" },
+	{ { [15] = 1 }, 128, "the loopback address (::1)" },
+	{ { [10] = 0xff, [11] = 0xff }, 96, "IPv4-mapped (::ffff:0:0/96)" },
+};
+
+int things_prefix_policy(const struct things_prefix_key *key, int allow_wide, const char **why)
+{
+	static char msg[128];
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		struct things_prefix_key r = { .prefixlen = reserved[i].len };
+
+		memcpy(r.addr, reserved[i].addr, 16);
+		/* Overlap: one of the two holds the other's first address. */
+		if (things_prefix_contains(key, r.addr) ||
+		    (key->prefixlen >= r.prefixlen && things_prefix_contains(&r, key->addr))) {
+			snprintf(msg, sizeof(msg), "prefix overlaps %s", reserved[i].what);
+			*why = msg;
+			return -EINVAL;
+		}
+	}
+	if (key->prefixlen < THINGS_PREFIX_MIN_LEN && !allow_wide) {
+		snprintf(msg, sizeof(msg),
+			 "prefix is shorter than /%d: say allow_wide = yes if that is meant",
+			 THINGS_PREFIX_MIN_LEN);
+		*why = msg;
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -20,4 +20,15 @@ char *things_prefix_format(const struct things_prefix_key *key, char *buf, size_
 /* Is addr inside the prefix key describes? */
 int things_prefix_contains(const struct things_prefix_key *key, const unsigned char addr[16]);
 
+/* Prefixes shorter than this need the operator's explicit consent. */
+#define THINGS_PREFIX_MIN_LEN 16
+
+/*
+ * May an app own this prefix? Not if it overlaps multicast, link-local,
+ * the unspecified or loopback address or IPv4-mapped addresses; not if it
+ * is shorter than THINGS_PREFIX_MIN_LEN unless allow_wide. 0, or -EINVAL
+ * with *why (valid until the next call).
+ */
+int things_prefix_policy(const struct things_prefix_key *key, int allow_wide, const char **why);
+
 #endif
