@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "names.h"
 #include "prefix.h"
 #include "thingsctl.h"
@@ -40,9 +41,9 @@ static const char *app_name_arg(const char *cmd, int argc, char **argv)
 		usage_error("unexpected argument '%s' after '%s %s'", argv[1], cmd, argv[0]);
 		return NULL;
 	}
-	if (!argv[0][0] || strlen(argv[0]) >= THINGS_APP_NAME_MAX) {
-		usage_error("app name '%s' must be 1 to %d characters", argv[0],
-			    THINGS_APP_NAME_MAX - 1);
+	if (!things_app_name_valid(argv[0])) {
+		usage_error("app name '%s' must be 1 to %d bytes of letters, digits, '-', '_' and '.'",
+			    argv[0], THINGS_APP_NAME_MAX - 1);
 		return NULL;
 	}
 	return argv[0];
@@ -181,7 +182,7 @@ int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv
 
 /* ---- app add: keyword arguments, as `ip` takes them ---- */
 
-enum kw_type { KW_KIND, KW_PREFIX, KW_LINK, KW_FLAG };
+enum kw_type { KW_KIND, KW_PREFIX, KW_LINK, KW_FLAG, KW_UINT };
 
 static const struct keyword {
 	const char *word;
@@ -192,8 +193,17 @@ static const struct keyword {
 	{ "kind", KW_KIND, "KIND", true },
 	{ "prefix", KW_PREFIX, "PREFIX", true },
 	{ "onlink", KW_LINK, "IFNAME", false },
+	/* a flag, or followed by yes or no */
 	{ "silent", KW_FLAG, NULL, false },
 	{ "router", KW_FLAG, NULL, false },
+	{ "allow_wide", KW_FLAG, NULL, false },
+	{ "rate", KW_UINT, "N", false },
+	{ "burst", KW_UINT, "N", false },
+	{ "rate_prefix", KW_UINT, "LEN", false },
+	{ "lines", KW_UINT, "N", false },
+	{ "lights", KW_UINT, "N", false },
+	{ "width", KW_UINT, "N", false },
+	{ "height", KW_UINT, "N", false },
 };
 #define N_ADD_KEYWORDS (sizeof(add_keywords) / sizeof(add_keywords[0]))
 
@@ -231,15 +241,25 @@ static int add_keyword(json_object *app, const struct keyword *kw, const char *v
 		json_object_object_add(app, "prefix", json_object_new_string(value));
 		break;
 	case KW_LINK:
-		if (!value[0] || strlen(value) >= IF_NAMESIZE)
-			return usage_error("interface name '%s' must be 1 to %d characters", value,
-					   IF_NAMESIZE - 1);
+		if (!things_ifname_valid(value))
+			return usage_error("'%s' is not a valid interface name", value);
 		json_object_object_add(app, "onlink", json_object_new_boolean(1));
 		json_object_object_add(app, "interface", json_object_new_string(value));
 		break;
 	case KW_FLAG:
-		json_object_object_add(app, kw->word, json_object_new_boolean(1));
+		json_object_object_add(app, kw->word, json_object_new_boolean(!value ||
+									       !strcmp(value, "yes")));
 		break;
+	case KW_UINT: {
+		char *end;
+		long long v = strtoll(value, &end, 10);
+
+		/* The daemon checks the range, with the config's own rules. */
+		if (end == value || *end || value[0] < '0' || value[0] > '9' || v > 0xffffffffLL)
+			return usage_error("'%s' wants a whole number, not '%s'", kw->word, value);
+		json_object_object_add(app, kw->word, json_object_new_int64(v));
+		break;
+	}
 	}
 	return 0;
 }
@@ -279,7 +299,12 @@ static int parse_add_args(int argc, char **argv, json_object *app)
 		seen[kw - add_keywords] = true;
 		if (kw->value && i + 1 >= argc)
 			return usage_error("'%s' needs a value: %s %s", kw->word, kw->word, kw->value);
-		err = add_keyword(app, kw, kw->value ? argv[++i] : NULL);
+		/* A flag may say yes or no outright: `silent no`. */
+		if (kw->type == KW_FLAG && i + 1 < argc &&
+		    (!strcmp(argv[i + 1], "yes") || !strcmp(argv[i + 1], "no")))
+			err = add_keyword(app, kw, argv[++i]);
+		else
+			err = add_keyword(app, kw, kw->value ? argv[++i] : NULL);
 		if (err)
 			return err;
 	}

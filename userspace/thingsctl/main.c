@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "text.h"
 #include "thingsctl.h"
 
 #define DEFAULT_TIMEOUT 10
@@ -50,8 +51,10 @@ static const struct command {
 	  .query = &query_app_list },
 	{ "app", "show", false, "NAME", "one app with its per-action counters",
 	  .query = &query_app_show },
-	{ "app", "add", false, "NAME kind KIND prefix PREFIX [onlink IFNAME] [silent] [router]",
-	  "add an app at run time (kept until thingsd restarts)", .run = cmd_app_add },
+	{ "app", "add", false, "NAME kind KIND prefix PREFIX [onlink IFNAME] [silent [yes|no]] "
+	  "[router] [allow_wide] [rate N [burst N] [rate_prefix LEN]] [lines N] [lights N] "
+	  "[width N height N]",
+	  "add an app at run time (kept across restarts; needs root)", .run = cmd_app_add },
 	{ "app", "del", false, "NAME", "remove an app", .run = cmd_app_del },
 	{ "iface", "list", true, "", "interfaces in the data plane's map",
 	  .query = &query_iface_list },
@@ -63,11 +66,14 @@ static const struct command {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* Messages may quote the daemon, the pins or the command line: escaped. */
 static void vreport(const char *fmt, va_list ap)
 {
-	fputs("thingsctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[1024], safe[4 * sizeof(msg)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	things_escape(safe, sizeof(safe), msg);
+	fprintf(stderr, "thingsctl: %s\n", safe);
 }
 
 int fail(const char *fmt, ...)
@@ -98,7 +104,7 @@ static void usage(FILE *out)
 	      "read the pinned maps when it is not running.\n\nCommands:\n", out);
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		const struct command *c = &commands[i];
-		char words[128];
+		char words[400];
 
 		snprintf(words, sizeof(words), "%s%s%s%s%s", c->group, c->sub ? " " : "",
 			 c->sub ? c->sub : "", *c->args ? " " : "", c->args);

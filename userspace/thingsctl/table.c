@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "table.h"
+#include "text.h"
 #include "thingsctl.h"
 
 #define MAX_COLS 16
@@ -27,8 +28,9 @@ static void *must(void *p)
 static void add_row(struct table *t, const char *const *cells)
 {
 	t->cells = must(realloc(t->cells, (size_t)(t->rows + 1) * (size_t)t->cols * sizeof(char *)));
+	/* Cells come from the daemon or the pins: never printed raw. */
 	for (int c = 0; c < t->cols; c++)
-		t->cells[t->rows * t->cols + c] = must(strdup(cells[c] ? cells[c] : ""));
+		t->cells[t->rows * t->cols + c] = must(things_escape_dup(cells[c] ? cells[c] : ""));
 	t->rows++;
 }
 
