@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* The control socket: see control_proto.h for the protocol. */
+/*
+ * The control socket: see control_proto.h for the protocol.
+ *
+ * It shares the daemon's only event loop, so nothing here may wait for a
+ * client: connections are accepted without blocking, a request that is
+ * already there is answered at once, and the others wait in a small table
+ * with a deadline. A full table gives up its oldest entry, so any number of
+ * clients that connect and say nothing cost the others nothing.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <signal.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -18,47 +25,80 @@
 #include "control.h"
 #include "control_proto.h"
 #include "log.h"
-#include "names.h"
-#include "prefix.h"
-#include "report.h"
 #include "thingsd.h"
 
-struct control {
+#define MAX_PENDING	64
+#define DEADLINE_MS	2000
+#define ACCEPTS_PER_ROUND 256
+#define MAX_PEER_GROUPS	1024
+
+struct pending {
 	int fd;
+	long long deadline;	/* CLOCK_MONOTONIC ms */
+};
+
+struct control {
+	int fd;			/* the listening socket */
+	int ep;			/* it and the pending connections */
 	gid_t gid;
 	bool have_group;
+	struct pending pending[MAX_PENDING];
+	int n_pending;
+	char *buf;		/* THINGS_CTL_MAX_MSG + 1 */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct control *control_open(const char *run_dir, const char *group)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct control *ctl = calloc(1, sizeof(*ctl));
 	struct group *gr;
 
 	if (!ctl)
 		return NULL;
+	ctl->fd = ctl->ep = -1;
+	ctl->buf = malloc(THINGS_CTL_MAX_MSG + 1);
+	if (!ctl->buf) {
+		pr_err("cannot allocate the control buffer: %s\n", strerror(errno));
+		goto err;
+	}
 	if ((size_t)snprintf(ctl->path, sizeof(ctl->path), "%s/%s", run_dir, THINGS_SOCKET_NAME) >=
 	    sizeof(ctl->path)) {
 		pr_err("control socket path under %s is too long\n", run_dir);
-		goto err_free;
+		goto err;
 	}
 	strcpy(sa.sun_path, ctl->path);
 	ctl->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (ctl->fd < 0) {
+	ctl->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ctl->fd < 0 || ctl->ep < 0) {
 		pr_err("cannot create the control socket: %s\n", strerror(errno));
-		goto err_free;
+		goto err;
 	}
-	/* We hold the lock, so a socket file left here is a dead daemon's. */
+	/* We hold the lock in a directory only root can write, so a socket
+	 * file left here is a dead daemon's. */
 	unlink(ctl->path);
-	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(ctl->fd, 16)) {
+	if (bind(ctl->fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(ctl->fd, SOMAXCONN)) {
 		pr_err("cannot listen on %s: %s\n", ctl->path, strerror(errno));
-		goto err_close;
+		goto err;
+	}
+	ev.data.fd = ctl->fd;
+	if (epoll_ctl(ctl->ep, EPOLL_CTL_ADD, ctl->fd, &ev)) {
+		pr_err("cannot watch the control socket: %s\n", strerror(errno));
+		goto err;
 	}
 	gr = getgrnam(group);
+	ctl->have_group = gr != NULL;
 	if (gr) {
 		ctl->gid = gr->gr_gid;
-		ctl->have_group = true;
 		if (chown(ctl->path, 0, gr->gr_gid))
 			pr_warn("cannot give %s to group %s: %s\n", ctl->path, group,
 				strerror(errno));
@@ -69,266 +109,222 @@ struct control *control_open(const char *run_dir, const char *group)
 		pr_warn("cannot chmod %s: %s\n", ctl->path, strerror(errno));
 	return ctl;
 
-err_close:
-	close(ctl->fd);
-err_free:
-	free(ctl);
+err:
+	control_close(ctl);
 	return NULL;
 }
 
 int control_fd(const struct control *ctl)
 {
-	return ctl->fd;
+	return ctl->ep;
+}
+
+static void drop_pending(struct control *ctl, int i)
+{
+	epoll_ctl(ctl->ep, EPOLL_CTL_DEL, ctl->pending[i].fd, NULL);
+	close(ctl->pending[i].fd);
+	ctl->pending[i] = ctl->pending[--ctl->n_pending];
 }
 
 void control_close(struct control *ctl)
 {
 	if (!ctl)
 		return;
-	close(ctl->fd);
-	unlink(ctl->path);
+	while (ctl->n_pending)
+		drop_pending(ctl, 0);
+	if (ctl->fd >= 0) {
+		close(ctl->fd);
+		unlink(ctl->path);
+	}
+	if (ctl->ep >= 0)
+		close(ctl->ep);
+	free(ctl->buf);
 	free(ctl);
 }
 
-/* root, the socket's group as primary group, or a member of it */
-static bool peer_allowed(const struct control *ctl, const struct ucred *cred)
-{
-	struct passwd *pw;
-	gid_t groups[256];
-	int n = 256;
+enum role { ROLE_NONE, ROLE_READ, ROLE_ADMIN };
 
-	if (cred->uid == 0)
-		return true;
-	if (!ctl->have_group)
-		return false;
-	if (cred->gid == ctl->gid)
-		return true;
-	pw = getpwuid(cred->uid);
-	if (!pw || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
+/* Root: everything; the group: reading. The peer's own groups at connect
+ * time (SO_PEERGROUPS), not what /etc/group says now. */
+static enum role peer_role(const struct control *ctl, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[MAX_PEER_GROUPS];
+	enum role role = ROLE_NONE;
+	int n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return ROLE_NONE;
+	if (cred.uid == 0)
+		return ROLE_ADMIN;
+	len = sizeof(groups);
+	n = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ? 0 : (int)(len / sizeof(gid_t));
+	groups[n < MAX_PEER_GROUPS ? n : MAX_PEER_GROUPS - 1] = cred.gid;
+	n = n < MAX_PEER_GROUPS ? n + 1 : n;
+	for (int i = 0; i < n && ctl->have_group; i++)
 		if (groups[i] == ctl->gid)
-			return true;
-	return false;
+			role = ROLE_READ;
+	return role;
 }
 
-static json_object *error_reply(const char *fmt, const char *arg)
+/* One JSON object and nothing after it but white space. */
+static json_object *parse_request(const char *buf, size_t n, const char **why)
 {
-	json_object *o = json_object_new_object();
-	char msg[256];
+	struct json_tokener *tok = json_tokener_new();
+	json_object *req;
+	size_t end;
 
-	snprintf(msg, sizeof(msg), fmt, arg);
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	return o;
-}
-
-static json_object *ok_reply(json_object *result)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "result", result ? result : json_object_new_object());
-	return o;
-}
-
-/* Adds the daemon's own knowledge (origin) to the apps report. */
-static void mark_origin(struct thingsd *d, json_object *apps)
-{
-	for (size_t i = 0; i < json_object_array_length(apps); i++) {
-		json_object *app = json_object_array_get_idx(apps, i), *name;
-		struct app_state *a;
-
-		if (!json_object_object_get_ex(app, "name", &name))
-			continue;
-		a = thingsd_app(d, json_object_get_string(name));
-		json_object_object_add(app, "origin",
-				       json_object_new_string(a && a->runtime ? "runtime" : "config"));
-		if (a && a->cfg.onlink)
-			json_object_object_add(app, "interface", json_object_new_string(a->cfg.iface));
-	}
-}
-
-static json_object *status(struct thingsd *d)
-{
-	json_object *o = json_object_new_object(), *ifaces = json_object_new_array();
-
-	json_object_object_add(o, "running", json_object_new_boolean(1));
-	json_object_object_add(o, "pid", json_object_new_int(getpid()));
-	json_object_object_add(o, "config", json_object_new_string(d->config_path));
-	json_object_object_add(o, "pin_dir", json_object_new_string(d->cfg.pin_dir));
-	json_object_object_add(o, "run_dir", json_object_new_string(d->cfg.run_dir));
-	json_object_object_add(o, "started", json_object_new_int64(d->started));
-	json_object_object_add(o, "apps", json_object_new_int(d->n_apps));
-	for (int i = 0; i < d->n_ifaces; i++) {
-		struct iface_state *ifc = &d->ifaces[i];
-		json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "name", json_object_new_string(ifc->name));
-		json_object_object_add(j, "ifindex", json_object_new_int(ifc->ifindex));
-		json_object_object_add(j, "attached", json_object_new_boolean(ifc->attached));
-		json_object_object_add(j, "mode", json_object_new_string(
-			!ifc->attached ? "none" : ifc->mode == XDP_MODE_SKB ? "generic" : "native"));
-		json_object_object_add(j, "allmulti_set", json_object_new_boolean(ifc->allmulti_set));
-		json_object_array_add(ifaces, j);
-	}
-	json_object_object_add(o, "interfaces", ifaces);
-	return o;
-}
-
-static bool get_bool(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!tok) {
+		*why = "out of memory";
 		return NULL;
-	return json_object_get_string(v);
+	}
+	req = json_tokener_parse_ex(tok, buf, (int)n);
+	end = json_tokener_get_parse_end(tok);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success) {
+		*why = "the request is not JSON";
+		json_object_put(req);
+		req = NULL;
+	} else if (strspn(buf + end, " \t\r\n") != n - end) {
+		*why = "the request has bytes after its JSON object";
+		json_object_put(req);
+		req = NULL;
+	} else if (!json_object_is_type(req, json_type_object)) {
+		*why = "the request is not a JSON object";
+		json_object_put(req);
+		req = NULL;
+	}
+	json_tokener_free(tok);
+	return req;
 }
 
-/* Builds a config app from a request, with the config's own rules. */
-static const char *parse_app(json_object *j, struct things_cfg_app *app)
+/* Answers one connection whose request may be there; false if it is not
+ * there yet. The fd is closed unless false is returned. */
+static bool answer(struct control *ctl, struct thingsd *d, int fd, bool must)
 {
-	const char *name = get_str(j, "name"), *kind = get_str(j, "kind");
-	const char *prefix = get_str(j, "prefix"), *iface = get_str(j, "interface"), *why;
+	json_object *req = NULL, *reply;
+	enum role role;
+	const char *out, *why;
+	ssize_t n;
 
-	memset(app, 0, sizeof(*app));
-	if (!name || !*name || strlen(name) >= sizeof(app->name))
-		return "app needs a name of 1 to 31 characters";
-	strcpy(app->name, name);
-	app->kind = kind ? things_kind_parse(kind) : THINGS_KIND_ECHO;
-	if (app->kind != THINGS_KIND_ECHO)
-		return "kind must be one this version serves (echo)";
-	if (!prefix)
-		return "app needs a prefix";
-	if (things_prefix_parse(prefix, &app->prefix, 0, &why))
-		return why;
-	app->has_prefix = true;
-	app->onlink = get_bool(j, "onlink");
-	app->silent = get_bool(j, "silent");
-	app->router = get_bool(j, "router");
-	if (iface && strlen(iface) >= sizeof(app->iface))
-		return "interface name too long";
-	if (iface)
-		strcpy(app->iface, iface);
-	if (app->onlink && !iface)
-		return "on-link apps need an interface";
-	if (!app->onlink && iface)
-		return "only on-link apps take an interface";
-	return NULL;
+	/* The request is read even from a peer that is refused: closing on
+	 * an unread message would reset the connection before it learns why. */
+	n = recv(fd, ctl->buf, THINGS_CTL_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !must)
+		return false;
+	role = peer_role(ctl, fd);
+	if (role == ROLE_NONE) {
+		reply = control_error("permission denied: root or group members only");
+		goto send;
+	}
+	if (n <= 0) {
+		reply = control_error("cannot read the request");
+		goto send;
+	}
+	if (n > THINGS_CTL_MAX_MSG) {
+		reply = control_error("the request is longer than %d bytes", THINGS_CTL_MAX_MSG);
+		goto send;
+	}
+	ctl->buf[n] = '\0';
+	req = parse_request(ctl->buf, (size_t)n, &why);
+	if (!req) {
+		reply = control_error("%s", why);
+		goto send;
+	}
+	reply = control_handle(d, req, role == ROLE_ADMIN);
+send:
+	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	/* Never wait for a client that does not read its answer. */
+	if (send(fd, out, strlen(out), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pr_debug("control: cannot send the reply: %s\n", strerror(errno));
+	json_object_put(reply);
+	json_object_put(req);
+	close(fd);
+	return true;
 }
 
-static json_object *handle(struct thingsd *d, json_object *req)
+static void add_pending(struct control *ctl, struct thingsd *d, int fd)
 {
-	const char *cmd = get_str(req, "command"), *name = get_str(req, "name"), *why;
-	json_object *j;
-	int err;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
-	if (!cmd)
-		return error_reply("request has no \"command\"%s", "");
-	if (!strcmp(cmd, "status"))
-		return ok_reply(status(d));
-	if (!strcmp(cmd, "app-list") || !strcmp(cmd, "app-show")) {
-		bool one = !strcmp(cmd, "app-show");
+	if (ctl->n_pending == MAX_PENDING) {
+		int oldest = 0;
 
-		if (one && !name)
-			return error_reply("%s needs a \"name\"", cmd);
-		j = things_report_apps(d->dp.apps_fd, d->dp.stats_fd, one ? name : NULL);
-		if (!j)
-			return error_reply("cannot read the apps map: %s", strerror(errno));
-		if (one && !json_object_array_length(j)) {
-			json_object_put(j);
-			return error_reply("no app named '%s'", name);
+		for (int i = 1; i < ctl->n_pending; i++)
+			if (ctl->pending[i].deadline < ctl->pending[oldest].deadline)
+				oldest = i;
+		/* Its request may have come meanwhile; if not, it is dropped. */
+		epoll_ctl(ctl->ep, EPOLL_CTL_DEL, ctl->pending[oldest].fd, NULL);
+		if (!answer(ctl, d, ctl->pending[oldest].fd, false))
+			close(ctl->pending[oldest].fd);
+		ctl->pending[oldest] = ctl->pending[--ctl->n_pending];
+	}
+	if (epoll_ctl(ctl->ep, EPOLL_CTL_ADD, fd, &ev)) {
+		close(fd);
+		return;
+	}
+	ctl->pending[ctl->n_pending++] = (struct pending){ fd, now_ms() + DEADLINE_MS };
+}
+
+static void accept_some(struct control *ctl, struct thingsd *d)
+{
+	for (int i = 0; i < ACCEPTS_PER_ROUND; i++) {
+		int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				pr_warn("control: accept: %s\n", strerror(errno));
+			return;
 		}
-		mark_origin(d, j);
-		return ok_reply(j);
+		if (!answer(ctl, d, fd, false))
+			add_pending(ctl, d, fd);
 	}
-	if (!strcmp(cmd, "iface-list")) {
-		j = things_report_ifaces(d->dp.ifaces_fd);
-		return j ? ok_reply(j) : error_reply("cannot read the ifaces map: %s", strerror(errno));
-	}
-	if (!strcmp(cmd, "stats")) {
-		j = things_report_stats(d->dp.stats_fd, d->dp.apps_fd);
-		if (!j)
-			return error_reply("cannot read the counters: %s", strerror(errno));
-		mark_origin(d, json_object_object_get(j, "apps"));
-		return ok_reply(j);
-	}
-	if (!strcmp(cmd, "app-add")) {
-		struct things_cfg_app app;
-
-		if (!json_object_object_get_ex(req, "app", &j))
-			return error_reply("app-add needs an \"app\" object%s", "");
-		why = parse_app(j, &app);
-		if (why)
-			return error_reply("%s", why);
-		err = apply_app_add(d, &app, &why);
-		if (err)
-			return error_reply("cannot add the app: %s", why);
-		pr_info("app '%s' added at run time\n", app.name);
-		return ok_reply(NULL);
-	}
-	if (!strcmp(cmd, "app-del")) {
-		if (!name)
-			return error_reply("app-del needs a \"name\"%s", "");
-		err = apply_app_del(d, name);
-		if (err == -ENOENT)
-			return error_reply("no app named '%s'", name);
-		if (err)
-			return error_reply("cannot apply: %s", strerror(-err));
-		pr_info("app '%s' deleted\n", name);
-		return ok_reply(NULL);
-	}
-	if (!strcmp(cmd, "reload")) {
-		kill(getpid(), SIGHUP);
-		return ok_reply(NULL);
-	}
-	return error_reply("unknown command '%s'", cmd);
 }
 
 void control_serve(struct control *ctl, struct thingsd *d)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	json_object *req = NULL, *reply;
-	char *buf = NULL;
-	const char *out;
-	ssize_t n;
-	int fd;
+	struct epoll_event got[32];
+	int n = epoll_wait(ctl->ep, got, 32, 0);
 
-	fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* A client that connects and says nothing must not stall the daemon. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 1 },
-		   sizeof(struct timeval));
-	/* The request is read even from a peer that is refused: closing on
-	 * an unread message would reset the connection before it learns why. */
-	buf = malloc(THINGS_CTL_MAX_MSG + 1);
-	n = buf ? recv(fd, buf, THINGS_CTL_MAX_MSG, 0) : -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || !peer_allowed(ctl, &cred)) {
-		reply = error_reply("permission denied: root or group members only%s", "");
-		goto send;
+	for (int i = 0; i < n; i++) {
+		int fd = got[i].data.fd;
+
+		if (fd == ctl->fd) {
+			accept_some(ctl, d);
+			continue;
+		}
+		for (int j = 0; j < ctl->n_pending; j++)
+			if (ctl->pending[j].fd == fd) {
+				epoll_ctl(ctl->ep, EPOLL_CTL_DEL, fd, NULL);
+				ctl->pending[j] = ctl->pending[--ctl->n_pending];
+				answer(ctl, d, fd, true);
+				break;
+			}
 	}
-	if (n <= 0) {
-		reply = error_reply("cannot read the request%s", "");
-		goto send;
+	control_expire(ctl);
+}
+
+int control_timeout(const struct control *ctl)
+{
+	long long first = -1, now = now_ms();
+
+	for (int i = 0; i < ctl->n_pending; i++)
+		if (first < 0 || ctl->pending[i].deadline < first)
+			first = ctl->pending[i].deadline;
+	if (first < 0)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
+}
+
+void control_expire(struct control *ctl)
+{
+	long long now = now_ms();
+
+	for (int i = 0; i < ctl->n_pending;) {
+		if (ctl->pending[i].deadline <= now)
+			drop_pending(ctl, i);
+		else
+			i++;
 	}
-	buf[n] = '\0';
-	req = json_tokener_parse(buf);
-	reply = req ? handle(d, req) : error_reply("the request is not JSON%s", "");
-send:
-	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	if (send(fd, out, strlen(out), MSG_NOSIGNAL) < 0)
-		pr_debug("control: cannot send the reply: %s\n", strerror(errno));
-	json_object_put(reply);
-	json_object_put(req);
-	free(buf);
-	close(fd);
 }
