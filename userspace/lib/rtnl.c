@@ -565,6 +565,30 @@ int rtnl_addr_dump(struct rtnl *rt, int ifindex, rtnl_addr_cb cb, void *arg)
 
 /* ---- links ------------------------------------------------------------- */
 
+static int xdp_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rtnl_link *l = data;
+	unsigned int id = 0;
+
+	/* One program attached in one mode comes as PROG_ID; programs in
+	 * several modes each as their mode's id. Any of ours will do. */
+	switch (mnl_attr_get_type(attr)) {
+	case IFLA_XDP_PROG_ID:
+	case IFLA_XDP_DRV_PROG_ID:
+	case IFLA_XDP_SKB_PROG_ID:
+	case IFLA_XDP_HW_PROG_ID:
+		if (attr_u32(attr, &id) && !l->xdp_prog_id)
+			l->xdp_prog_id = id;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static void link_parse_xdp(const struct nlattr *xdp, struct rtnl_link *l)
+{
+	mnl_attr_parse_nested(xdp, xdp_attr_cb, l);
+}
+
 static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *l)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -586,6 +610,8 @@ static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *l)
 	if (mac)
 		memcpy(l->mac, mac, sizeof(l->mac));
 	attr_u32(tb[IFLA_MTU], &l->mtu);
+	if (tb[IFLA_XDP])
+		link_parse_xdp(tb[IFLA_XDP], l);
 	return true;
 }
 
@@ -746,4 +772,49 @@ int rtnl_process_events(struct rtnl *rt, rtnl_event_cb cb, void *arg)
 			return errno ? -errno : -EPROTO;
 	}
 	return w.stop;
+}
+
+/* ---- gateways ---------------------------------------------------------- */
+
+struct gw_walk {
+	rtnl_gateway_cb cb;
+	void *arg;
+	int stop;
+};
+
+static int gw_walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct gw_walk *w = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct things_prefix_key dst = { 0 };
+	const void *gw, *d;
+
+	if (w->stop || nlh->nlmsg_type != RTM_NEWROUTE ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_family != AF_INET6 ||
+	    rtm->rtm_dst_len > 128 || attrs_parse(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	gw = attr_fixed(tb[RTA_GATEWAY], 16);
+	if (!gw)
+		return MNL_CB_OK;
+	dst.prefixlen = rtm->rtm_dst_len;
+	d = attr_fixed(tb[RTA_DST], sizeof(dst.addr));
+	if (d)
+		memcpy(dst.addr, d, sizeof(dst.addr));
+	w->stop = w->cb(&dst, gw, w->arg);
+	return MNL_CB_OK;
+}
+
+int rtnl_gateways_list(struct rtnl *rt, rtnl_gateway_cb cb, void *arg)
+{
+	struct gw_walk w = { .cb = cb, .arg = arg };
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
+
+	nlh = request_start(rt, RTM_GETROUTE, NLM_F_DUMP);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	err = rtnl_talk(rt, nlh, gw_walk_cb, &w);
+	return dump_result(err, w.stop);
 }

@@ -61,11 +61,18 @@ struct rtnl_link {
 	unsigned char mac[6];
 	unsigned int flags;	/* IFF_* (IFF_UP, IFF_ALLMULTI, ...) */
 	unsigned int mtu;
+	unsigned int xdp_prog_id;	/* 0: no XDP program attached */
 };
 int rtnl_link_get(struct rtnl *rt, int ifindex, struct rtnl_link *out);
 int rtnl_link_get_by_name(struct rtnl *rt, const char *name, struct rtnl_link *out);
 /* Sets or clears IFF_ALLMULTI on the interface. */
 int rtnl_link_set_allmulti(struct rtnl *rt, int ifindex, bool on);
+
+/* Calls cb for every IPv6 route of any table that has a gateway (a
+ * single next hop). A non-zero return from cb stops the walk. */
+typedef int (*rtnl_gateway_cb)(const struct things_prefix_key *dst, const unsigned char gw[16],
+			       void *arg);
+int rtnl_gateways_list(struct rtnl *rt, rtnl_gateway_cb cb, void *arg);
 
 enum rtnl_event_type {
 	RTNL_EV_ADDR_NEW,

@@ -14,27 +14,23 @@
 
 #include "dataplane.h"
 #include "log.h"
+#include "paths.h"
 #include "things.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
+/* paths_check_pin_dir() allowed pin_dir off bpffs only under an
+ * unmounted /sys/fs/bpf: mount it, then make the directories. */
 static int ensure_bpffs(const char *pin_dir)
 {
+	char why[PATH_MAX + 128];
 	struct statfs st;
-	char parent[PATH_MAX];
-	char *slash;
+	int err;
 
-	snprintf(parent, sizeof(parent), "%s", pin_dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
-		*slash = '\0';
-	if (statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (strcmp(parent, BPFFS_ROOT)) {
-		pr_err("%s is not on a BPF filesystem: mount one there or choose a pin_dir under %s\n",
-		       parent, BPFFS_ROOT);
-		return -ENOTDIR;
-	}
+	if (statfs(BPFFS_ROOT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		goto mkdirs;
+	if (strncmp(pin_dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT) + 1))
+		goto mkdirs;
 	pr_info("mounting bpffs on %s\n", BPFFS_ROOT);
 	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
 		int err = -errno;
@@ -42,7 +38,11 @@ static int ensure_bpffs(const char *pin_dir)
 		pr_err("cannot mount bpffs on %s: %s\n", BPFFS_ROOT, strerror(errno));
 		return err;
 	}
-	return 0;
+mkdirs:
+	err = paths_make_dir(pin_dir, 0700, why, sizeof(why));
+	if (err)
+		pr_err("pin_dir: %s\n", why);
+	return err;
 }
 
 static int set_pin_paths(struct bpf_object *obj, const char *pin_dir)
@@ -109,6 +109,17 @@ static int load_direct(struct dataplane *dp)
 	return err;
 }
 
+static int map_id(int fd, __u32 *id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
 static int open_pin(const char *pin_dir, const char *name, int *fd)
 {
 	char path[PATH_MAX + 64];
@@ -153,8 +164,35 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Not the program's: made by us the first time, then found pinned. */
+static int open_routes(struct dataplane *dp)
+{
+	char path[PATH_MAX + 64];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, THINGSD_PIN_ROUTES);
+	dp->routes_fd = bpf_obj_get(path);
+	if (dp->routes_fd >= 0)
+		return 0;
+	if (errno != ENOENT) {
+		err = -errno;
+		pr_err("cannot open %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	dp->routes_fd = bpf_map_create(BPF_MAP_TYPE_HASH, THINGSD_PIN_ROUTES,
+				       sizeof(struct things_prefix_key), sizeof(__u32),
+				       THINGSD_MAX_ROUTES, NULL);
+	if (dp->routes_fd < 0 || bpf_obj_pin(dp->routes_fd, path)) {
+		err = -errno;
+		pr_err("cannot create %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
 static void close_maps(struct dataplane *dp)
 {
+	close_fd(&dp->routes_fd);
 	close_fd(&dp->prefixes_fd);
 	close_fd(&dp->fast_fd);
 	close_fd(&dp->ifaces_fd);
@@ -169,22 +207,25 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->prefixes_fd = dp->fast_fd = dp->ifaces_fd = dp->apps_fd = -1;
-	dp->stats_fd = -1;
+	dp->stats_fd = dp->routes_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	err = ensure_bpffs(pin_dir);
 	if (err)
 		return err;
-	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
-		err = -errno;
-		pr_err("cannot create %s: %s\n", pin_dir, strerror(errno));
-		return err;
-	}
 	err = load_direct(dp);
 	if (err)
 		return err;
 	err = open_maps(dp);
 	if (err)
 		goto err_maps;
+	err = open_routes(dp);
+	if (err)
+		goto err_maps;
+	err = map_id(dp->prefixes_fd, &dp->prefixes_id);
+	if (err) {
+		pr_err("cannot read the prefixes map's id: %s\n", strerror(-err));
+		goto err_maps;
+	}
 
 	/* libxdp loads this one itself, as an extension of its dispatcher,
 	 * when it is first attached. */
@@ -225,13 +266,133 @@ static void pin_prog(struct dataplane *dp, int prog_fd)
 		pr_warn("cannot pin the program at %s: %s\n", path, strerror(errno));
 }
 
-static bool is_things_prog(struct xdp_program *p)
+static __u32 prog_id_of_fd(int fd)
 {
-	return !strcmp(xdp_program__name(p), "things_xdp");
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
-/* Detaches the things_xdp programs on ifindex other than keep_id. */
-static int detach_others(int ifindex, __u32 keep_id)
+/*
+ * A things_xdp is ours if it uses our pinned prefixes map: the program is
+ * known by the pins it works on, not by its name, so another instance's
+ * (its own pin_dir) is never taken for ours, and an older one of ours (a
+ * restart) always is.
+ */
+static bool prog_is_ours(const struct dataplane *dp, __u32 prog_id)
+{
+	__u32 ids[64], len;
+	struct bpf_prog_info info;
+	bool ours = false;
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+			ours |= ids[i] == dp->prefixes_id;
+	close(fd);
+	return ours;
+}
+
+static bool is_things_prog(struct xdp_program *p)
+{
+	return !strcmp(xdp_program__name(p), THINGS_PIN_PROG_XDP);
+}
+
+/* The program this daemon runs (either of the two it may attach). */
+static bool is_current(const struct dataplane *dp, __u32 id)
+{
+	return id && (id == prog_id_of_fd(bpf_program__fd(dp->direct->progs.things_xdp)) ||
+		      (dp->prog && id == xdp_program__id(dp->prog)));
+}
+
+static enum dp_owner owner_of(const struct dataplane *dp, struct xdp_program *p)
+{
+	if (prog_is_ours(dp, xdp_program__id(p)))
+		return DP_OURS;
+	return is_things_prog(p) ? DP_OTHER_THINGS : DP_FOREIGN;
+}
+
+const char *dataplane_owner_name(enum dp_owner o)
+{
+	switch (o) {
+	case DP_NONE:
+		return "none";
+	case DP_OURS:
+		return "ours";
+	case DP_OTHER_THINGS:
+		return "another thingsd's";
+	case DP_FOREIGN:
+		return "foreign";
+	}
+	return "unknown";
+}
+
+/*
+ * What runs on ifindex: DP_OURS if a program of ours does (*current says
+ * whether it is the one loaded now), else another instance's or a foreign
+ * program (*name, *id), else none.
+ */
+static enum dp_owner examine(const struct dataplane *dp, int ifindex, enum xdp_attach_mode *mode,
+			     bool *current, char *name, size_t name_len, __u32 *id)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p = NULL;
+	enum dp_owner best = DP_NONE;
+
+	*current = false;
+	if (libxdp_get_error(mp) || !mp)
+		return DP_NONE;
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p) {
+			best = owner_of(dp, p);
+			*current = best == DP_OURS && is_current(dp, xdp_program__id(p));
+			snprintf(name, name_len, "%s", xdp_program__name(p));
+			*id = xdp_program__id(p);
+		}
+		goto out;
+	}
+	while ((p = xdp_multiprog__next_prog(p, mp))) {
+		enum dp_owner o = owner_of(dp, p);
+
+		if (o == DP_OURS) {
+			*current |= is_current(dp, xdp_program__id(p));
+			best = DP_OURS;
+		} else if (o == DP_OTHER_THINGS) {
+			/* Another instance beside ours is what matters most. */
+			snprintf(name, name_len, "%s", xdp_program__name(p));
+			*id = xdp_program__id(p);
+			xdp_multiprog__close(mp);
+			return DP_OTHER_THINGS;
+		}
+	}
+out:
+	xdp_multiprog__close(mp);
+	return best;
+}
+
+enum dp_owner dataplane_query(const struct dataplane *dp, int ifindex, enum xdp_attach_mode *mode)
+{
+	char name[64];
+	bool current;
+	__u32 id;
+
+	return examine(dp, ifindex, mode, &current, name, sizeof(name), &id);
+}
+
+/* Detaches our programs on ifindex, except the one loaded now if
+ * keep_current. Never anyone else's. */
+static int detach_ours(const struct dataplane *dp, int ifindex, bool keep_current)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p = NULL;
@@ -245,12 +406,14 @@ static int detach_others(int ifindex, __u32 keep_id)
 	mode = xdp_multiprog__attach_mode(mp);
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
-		if (p && is_things_prog(p) && xdp_program__id(p) != keep_id)
+		if (p && prog_is_ours(dp, xdp_program__id(p)) &&
+		    !(keep_current && is_current(dp, xdp_program__id(p))))
 			err = xdp_program__detach(p, ifindex, mode, 0);
 		goto out;
 	}
 	while ((p = xdp_multiprog__next_prog(p, mp))) {
-		if (!is_things_prog(p) || xdp_program__id(p) == keep_id)
+		if (!prog_is_ours(dp, xdp_program__id(p)) ||
+		    (keep_current && is_current(dp, xdp_program__id(p))))
 			continue;
 		err = xdp_program__detach(p, ifindex, mode, 0);
 		if (err)
@@ -266,47 +429,19 @@ out:
  * makes libxdp attach one program directly), a new things_xdp cannot join
  * an old one: it takes its place atomically instead.
  */
-static int replace_direct(struct dataplane *dp, int ifindex, struct xdp_program *old,
+static int replace_direct(struct dataplane *dp, int ifindex, __u32 old_id,
 			  enum xdp_attach_mode mode)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(old));
+	int old_fd = bpf_prog_get_fd_by_id(old_id), err = 0;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
 	__u32 flags = XDP_FLAGS_REPLACE |
 		      (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 
-	if (bpf_xdp_attach(ifindex, bpf_program__fd(dp->direct->progs.things_xdp), flags, &opts))
+	if (old_fd < 0)
 		return -errno;
-	return 0;
-}
-
-/* Someone else's program attached directly: name it, never replace it. */
-static int attached_directly(struct dataplane *dp, int ifindex, enum xdp_attach_mode *mode)
-{
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p;
-	int err = 0;
-
-	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__is_legacy(mp))
-		goto out;
-	p = xdp_multiprog__main_prog(mp);
-	if (!p)
-		goto out;
-	*mode = xdp_multiprog__attach_mode(mp);
-	if (is_things_prog(p)) {
-		err = replace_direct(dp, ifindex, p, *mode);
-		if (err)
-			pr_err("ifindex %d: cannot replace the earlier things_xdp: %s\n", ifindex,
-			       strerror(-err));
-		else
-			err = 1;
-	} else {
-		pr_err("ifindex %d: XDP program '%s' (id %u) is attached without libxdp's "
-		       "dispatcher, so nothing can run beside it: unload it first\n",
-		       ifindex, xdp_program__name(p), xdp_program__id(p));
-		err = -EBUSY;
-	}
-out:
-	if (!libxdp_get_error(mp))
-		xdp_multiprog__close(mp);
+	if (bpf_xdp_attach(ifindex, bpf_program__fd(dp->direct->progs.things_xdp), flags, &opts))
+		err = -errno;
+	close(old_fd);
 	return err;
 }
 
@@ -314,16 +449,52 @@ int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mod
 		     enum xdp_attach_mode *mode_out)
 {
 	enum xdp_attach_mode want = mode == THINGS_XDP_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	enum xdp_attach_mode have = XDP_MODE_UNSPEC;
+	struct xdp_multiprog *mp;
+	bool current, legacy = false;
+	char name[64] = "";
+	__u32 id = 0;
 	int err;
 
-	err = attached_directly(dp, ifindex, mode_out);
-	if (err > 0) {
+	switch (examine(dp, ifindex, &have, &current, name, sizeof(name), &id)) {
+	case DP_OTHER_THINGS:
+		pr_err("ifindex %d: another thingsd's things_xdp (id %u, with other pins) runs "
+		       "here: one interface is served by one instance\n", ifindex, id);
+		return -EBUSY;
+	case DP_OURS:
+		if (current) {
+			*mode_out = have;
+			return 0;	/* nothing to do: a reload */
+		}
+		break;
+	case DP_FOREIGN:
+		pr_err("ifindex %d: XDP program '%s' (id %u) is attached without libxdp's "
+		       "dispatcher, so nothing can run beside it: unload it first\n",
+		       ifindex, name, id);
+		return -EBUSY;
+	case DP_NONE:
+		break;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!libxdp_get_error(mp) && mp) {
+		legacy = xdp_multiprog__is_legacy(mp);
+		if (legacy)
+			id = xdp_program__id(xdp_multiprog__main_prog(mp));
+		xdp_multiprog__close(mp);
+	}
+	if (legacy) {
+		/* Our older program, attached alone: replaced in place. */
+		err = replace_direct(dp, ifindex, id, have);
+		if (err) {
+			pr_err("ifindex %d: cannot replace the earlier things_xdp: %s\n", ifindex,
+			       strerror(-err));
+			return err;
+		}
 		pr_info("ifindex %d: replaced the earlier things_xdp in place\n", ifindex);
 		pin_prog(dp, bpf_program__fd(dp->direct->progs.things_xdp));
+		*mode_out = have;
 		return 0;
 	}
-	if (err)
-		return err;
 
 	err = xdp_program__attach(dp->prog, ifindex, want, 0);
 	if (err && want == XDP_MODE_NATIVE && err != -EBUSY && err != -EEXIST) {
@@ -340,16 +511,16 @@ int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mod
 	*mode_out = want;
 	/* The new program runs before the old one is taken out: a daemon
 	 * restart never leaves a gap. */
-	err = detach_others(ifindex, xdp_program__id(dp->prog));
+	err = detach_ours(dp, ifindex, true);
 	if (err)
 		pr_warn("ifindex %d: cannot detach an earlier things_xdp: %s\n", ifindex,
 			strerror(-err));
 	return 0;
 }
 
-int dataplane_detach(int ifindex)
+int dataplane_detach(const struct dataplane *dp, int ifindex)
 {
-	return detach_others(ifindex, 0);
+	return detach_ours(dp, ifindex, false);
 }
 
 void dataplane_close(struct dataplane *dp)

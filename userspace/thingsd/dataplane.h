@@ -8,6 +8,11 @@
 
 struct things_bpf;
 
+/* Control-plane state pinned beside the data plane's maps: the local
+ * routes this instance added (hash of struct things_prefix_key). */
+#define THINGSD_PIN_ROUTES	"owned_routes"
+#define THINGSD_MAX_ROUTES	1024
+
 /* The loaded program and the pinned maps it shares with every earlier and
  * later instance of the daemon. */
 struct dataplane {
@@ -20,17 +25,35 @@ struct dataplane {
 	int ifaces_fd;
 	int apps_fd;
 	int stats_fd;
+	int routes_fd;
+	__u32 prefixes_id;		/* what tells our programs from others' */
+};
+
+/* Who runs XDP on an interface, as far as this instance is concerned. */
+enum dp_owner {
+	DP_NONE,		/* nothing */
+	DP_OURS,		/* things_xdp on our pins */
+	DP_OTHER_THINGS,	/* things_xdp of another instance (other pins) */
+	DP_FOREIGN,		/* some other program, alone */
 };
 
 /* Mounts bpffs if need be, loads things_xdp with the maps pinned under
  * pin_dir (reusing them when they exist) and pins the program. */
 int dataplane_open(struct dataplane *dp, const char *pin_dir);
-/* Attaches through libxdp's dispatcher, replacing any earlier things_xdp
- * on the interface without a moment unanswered. *mode_out: what it got. */
+/*
+ * Makes sure the program loaded now runs on the interface: nothing to do
+ * if it does; an earlier one of ours is replaced without a moment
+ * unanswered; another instance's or a foreign program is never touched
+ * (-EBUSY, logged). *mode_out: the mode it runs in.
+ */
 int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mode,
 		     enum xdp_attach_mode *mode_out);
-/* Detaches every things_xdp from the interface. */
-int dataplane_detach(int ifindex);
+/* What runs on the interface now (read from the kernel, not remembered). */
+enum dp_owner dataplane_query(const struct dataplane *dp, int ifindex,
+			      enum xdp_attach_mode *mode);
+const char *dataplane_owner_name(enum dp_owner o);
+/* Detaches our programs from the interface, never anyone else's. */
+int dataplane_detach(const struct dataplane *dp, int ifindex);
 void dataplane_close(struct dataplane *dp);
 
 #endif

@@ -80,9 +80,13 @@ static int on_event(const struct rtnl_event *ev, void *arg)
 		break;
 	case RTNL_EV_LINK_NEW:
 		ifc = thingsd_iface(d, ev->link.name);
+		/* A change of XDP program may be someone detaching ours. */
 		if (ifc && (ifc->ifindex != ev->link.ifindex || !ifc->attached ||
-			    memcmp(ifc->mac, ev->link.mac, sizeof(ifc->mac))))
+			    memcmp(ifc->mac, ev->link.mac, sizeof(ifc->mac)) ||
+			    ifc->xdp_prog_id != ev->link.xdp_prog_id))
 			res->ifaces = true;
+		if (ifc && ifc->ifindex == ev->link.ifindex)
+			ifc->xdp_prog_id = ev->link.xdp_prog_id;
 		/* A rename away from a configured name. */
 		ifc = iface_by_ifindex(d, ev->link.ifindex);
 		if (ifc && strcmp(ifc->name, ev->link.name))

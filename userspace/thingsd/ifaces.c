@@ -70,14 +70,20 @@ static int iface_up(struct thingsd *d, struct iface_state *ifc)
 			       ifc->allmulti_set ? THINGS_IF_ALLMULTI_SET : 0);
 	if (err)
 		return err;
-	if (!ifc->attached) {
-		err = dataplane_attach(&d->dp, ifc->ifindex, ifc->want, &ifc->mode);
-		if (err)
-			return err;
-		ifc->attached = true;
+	/* Ask the kernel what runs there rather than trust our own flag:
+	 * someone may have detached the program since. */
+	if (ifc->attached && dataplane_query(&d->dp, ifc->ifindex, &ifc->mode) != DP_OURS)
+		pr_warn("%s: things_xdp was detached by someone else: attaching it again\n",
+			ifc->name);
+	err = dataplane_attach(&d->dp, ifc->ifindex, ifc->want, &ifc->mode);
+	if (err) {
+		ifc->attached = false;
+		return err;
+	}
+	if (!ifc->attached)
 		pr_info("%s: things_xdp attached (%s mode)\n", ifc->name,
 			ifc->mode == XDP_MODE_SKB ? "generic" : "native");
-	}
+	ifc->attached = true;
 	return 0;
 }
 
@@ -111,14 +117,19 @@ static void forget_stale_ifaces(struct thingsd *d)
 	}
 }
 
+/* One interface that cannot be served does not keep the others from it;
+ * the first error is returned. */
 int apply_ifaces(struct thingsd *d)
 {
 	int err = 0;
 
-	for (int i = 0; i < d->n_ifaces && !err; i++)
-		err = iface_up(d, &d->ifaces[i]);
-	if (!err)
-		forget_stale_ifaces(d);
+	for (int i = 0; i < d->n_ifaces; i++) {
+		int e = iface_up(d, &d->ifaces[i]);
+
+		if (!err)
+			err = e;
+	}
+	forget_stale_ifaces(d);
 	return err;
 }
 
@@ -134,7 +145,7 @@ void iface_down(struct thingsd *d, struct iface_state *ifc)
 			pr_warn("%s: cannot clear allmulticast: %s\n", ifc->name, strerror(-err));
 		ifc->allmulti_set = false;
 	}
-	err = dataplane_detach(ifc->ifindex);
+	err = dataplane_detach(&d->dp, ifc->ifindex);
 	if (err)
 		pr_warn("%s: cannot detach things_xdp: %s\n", ifc->name, strerror(-err));
 	else
