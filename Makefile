@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # Everything is built into $(BUILD). `make help` lists the targets.
 
+# SANITIZE=1: userspace with ASan and UBSan (LeakSanitizer included), in a
+# build folder of its own so the two kinds of objects never mix.
+SANITIZE  ?=
+ifeq ($(SANITIZE),1)
+BUILD     ?= build/sanitize
+else
 BUILD     ?= build
+endif
 CLANG     ?= clang
 CC        ?= gcc
 BPFTOOL   ?= bpftool
@@ -12,8 +19,18 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I/usr/include/$(MULTIARCH) -Imaps
+# CFLAGS and LDFLAGS are the user's (`make CFLAGS=-O0`); what the build
+# cannot do without is in THINGS_CFLAGS, which the command line leaves alone.
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Imaps -Iuserspace/lib -I$(BUILD)
+LDFLAGS    ?=
+THINGS_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -Imaps -Iuserspace/lib -I$(BUILD)
+ifeq ($(SANITIZE),1)
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+THINGS_CFLAGS += $(SAN_FLAGS)
+THINGS_LDFLAGS := $(SAN_FLAGS)
+endif
+CC_ALL      = $(CC) $(CFLAGS) $(THINGS_CFLAGS)
+LINK_FLAGS  = $(LDFLAGS) $(THINGS_LDFLAGS)
 LDLIBS     := -lbpf -lelf -lz -lmnl -ljson-c -linih
 DAEMON_LDLIBS := -lxdp $(LDLIBS)
 
@@ -77,6 +94,7 @@ help:
 	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
+	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
 	@echo "make clean      remove $(BUILD)/"
 
 deps:
@@ -102,29 +120,29 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
 $(BUILD)/lib/%.o: userspace/lib/%.c $(LIB_HDRS) | $(BUILD)/lib
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC_ALL) -c $< -o $@
 
 $(LIBTHINGS): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(SELFTEST_BIN): $(SELFTEST_SRCS) $(SELFTEST_HDRS) $(SKELS) $(LIBTHINGS) | $(BUILD)/selftests
-	$(CC) $(CFLAGS) -Iselftests $(SELFTEST_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC_ALL) -Iselftests $(SELFTEST_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 $(THINGSD_BIN): $(THINGSD_SRCS) $(THINGSD_HDRS) $(SKELS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) -Iuserspace/thingsd $(THINGSD_SRCS) $(LIBTHINGS) $(DAEMON_LDLIBS) -o $@
+	$(CC_ALL) -Iuserspace/thingsd $(THINGSD_SRCS) $(LIBTHINGS) $(DAEMON_LDLIBS) $(LINK_FLAGS) -o $@
 
 $(THINGSCTL_BIN): $(THINGSCTL_SRCS) $(THINGSCTL_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -lpng -o $@
+	$(CC_ALL) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -lpng $(LINK_FLAGS) -o $@
 
 # The client needs no daemon and no pins: libthings only for prefixes.
 $(THINGS_PING_BIN): $(THINGS_PING_SRCS) $(THINGS_PING_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) -Iuserspace/things-ping $(THINGS_PING_SRCS) $(LIBTHINGS) -lpng -o $@
+	$(CC_ALL) -Iuserspace/things-ping $(THINGS_PING_SRCS) $(LIBTHINGS) -lpng $(LINK_FLAGS) -o $@
 
 $(TESTRUN_BIN): tests/helpers/xdp_testrun.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC_ALL) $< $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 $(RTNL_TOOL_BIN): tests/helpers/rtnl_tool.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) $< $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC_ALL) $< $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 $(XDP_PASS_OBJ): tests/helpers/xdp_pass.bpf.c | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -133,10 +151,10 @@ $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(BENCH_HDRS) | $(BUILD)/bench
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
-	$(CC) $(CFLAGS) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC_ALL) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 $(LOADGEN_BIN): $(LOADGEN_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)/bench
-	$(CC) $(CFLAGS) -Ibench $(LOADGEN_SRCS) $(LIBTHINGS) $(LDLIBS) -o $@
+	$(CC_ALL) -Ibench $(LOADGEN_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o
@@ -174,6 +192,10 @@ install: $(THINGSD_BIN) $(THINGSCTL_BIN)
 	install -D -m 0644 userspace/thingsd/thingsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsd.8
 	install -D -m 0644 userspace/thingsctl/thingsctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsctl.8
 	install -D -m 0644 userspace/thingsd/thingsd.service $(DESTDIR)/etc/systemd/system/thingsd.service
+	install -D -m 0644 userspace/thingsd/things.sysusers $(DESTDIR)/usr/lib/sysusers.d/things.conf
+	@# The group exists from now on, not only once the unit first starts.
+	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers things.conf; fi
 
 clean:
 	rm -rf $(BUILD)

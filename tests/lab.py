@@ -121,10 +121,12 @@ class Thingsd:
             daemon = parser["daemon"] if parser.has_section("daemon") else {}
             self.pin_dir = daemon.get("pin_dir", BPFFS + "/things")
             self.run_dir = daemon.get("run_dir", "/run/things")
+            self.state_dir = daemon.get("state_dir", "/var/lib/things")
             self.conf = conf_file
         else:
             self.pin_dir = "%s/things-%s-%s" % (BPFFS, lab.tag, lab.suffix)
             self.run_dir = os.path.join(lab.tmp, "run")
+            self.state_dir = os.path.join(lab.tmp, "state")
             self.conf = os.path.join(lab.tmp, "thingsd.conf")
             self.write_conf(conf_text)
         lab.undo.append(self.cleanup)
@@ -132,8 +134,8 @@ class Thingsd:
 
     def write_conf(self, body):
         with open(self.conf, "w") as f:
-            f.write("[daemon]\npin_dir = %s\nrun_dir = %s\n\n%s" %
-                    (self.pin_dir, self.run_dir, body))
+            f.write("[daemon]\npin_dir = %s\nrun_dir = %s\nstate_dir = %s\n\n%s" %
+                    (self.pin_dir, self.run_dir, self.state_dir, body))
 
     def start(self, args=(), wait=True):
         ensure_bpffs()
@@ -149,8 +151,12 @@ class Thingsd:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("thingsd exited %d:\n%s" % (self.proc.returncode, self.read_log()))
-            if os.path.exists(sock) and self.ctl("status", check=False).returncode == 0:
-                return
+            # A killed daemon leaves its socket file: only the daemon's
+            # own answer says this one is up.
+            if os.path.exists(sock):
+                res = self.ctl("-j", "status", check=False)
+                if res.returncode == 0 and json.loads(res.stdout).get("running"):
+                    return
             time.sleep(0.05)
         raise RuntimeError("thingsd not ready after %ss:\n%s" % (timeout, self.read_log()))
 

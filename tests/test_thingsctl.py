@@ -595,7 +595,8 @@ class Thingsd:
 
     def start(self):
         conf = self.run_dir / "thingsd.conf"
-        conf.write_text(f"[daemon]\npin_dir = {self.pin_dir}\nrun_dir = {self.run_dir}\n\n"
+        conf.write_text(f"[daemon]\npin_dir = {self.pin_dir}\nrun_dir = {self.run_dir}\n"
+                        f"state_dir = {self.run_dir}/state\n\n"
                         f"[app e]\nkind = echo\nprefix = {ROUTED}\n")
         subprocess.run(["ip", "netns", "add", self.netns], check=True)
         self.netns_made = True

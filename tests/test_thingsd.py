@@ -265,13 +265,13 @@ BAD_CONFIGS = {
     "onlink-no-iface": ("[app a]\nkind = echo\nprefix = 2001:db8::/64\nonlink = yes\n", 1,
                         "needs interface"),
     "iface-undeclared": ("[app a]\nkind = echo\nprefix = 2001:db8::/64\nonlink = yes\n"
-                         "interface = h9\n", 1, "no [interface h9]"),
+                         "interface = h9\n", 5, "no [interface h9]"),
     "bad-bool": ("[app a]\nkind = echo\nprefix = 2001:db8::/64\nsilent = maybe\n", 4, "yes or no"),
     "bad-mode": ("[interface h0]\nmode = turbo\n", 2, "native or generic"),
     "dup-app": ("[app a]\nkind = echo\nprefix = 2001:db8::/48\n[app a]\nkind = echo\n"
                 "prefix = 2001:db8:1::/48\n", 4, "declared twice"),
     "dup-prefix": ("[app a]\nkind = echo\nprefix = 2001:db8::/48\n\n[app b]\nkind = echo\n"
-                   "prefix = 2001:db8::/48\n", 5, "same prefix"),
+                   "prefix = 2001:db8::/48\n", 7, "same prefix"),
     "bad-section": ("[frobnicator]\n", 1, "unknown section"),
     "key-outside": ("kind = echo\n", 1, "outside any section"),
     "garbage": ("[app a]\nthis is not ini\n", 2, "not a section header"),

@@ -270,6 +270,7 @@ int apply_config(struct thingsd *d, struct things_config *cfg)
 {
 	struct iface_state *ifaces = NULL;
 	struct app_state *apps = NULL;
+	const char *why;
 	int n_apps, err;
 
 	err = build_ifaces(d, cfg, &ifaces);
@@ -292,7 +293,11 @@ int apply_config(struct thingsd *d, struct things_config *cfg)
 	d->n_ifaces = cfg->n_ifaces;
 	d->apps = apps;
 	d->n_apps = n_apps;
-	return apply_all(d);
+	err = apply_all(d);
+	/* Runtime apps the new config pushed out are gone for good. */
+	if (state_save(d, &why))
+		pr_warn("cannot keep the runtime apps: %s\n", why);
+	return err;
 }
 
 int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why)
@@ -328,11 +333,15 @@ int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const cha
 	d->apps[d->n_apps].runtime = true;
 	d->n_apps++;
 	err = apply_all(d);
+	if (err)
+		*why = strerror(-err);
+	/* Kept before it is reported added: a crash now loses nothing. */
+	else
+		err = state_save(d, why);
 	if (err) {
 		/* Leave no half-added app behind: back to what was. */
 		d->n_apps--;
 		apply_all(d);
-		*why = strerror(-err);
 	}
 	return err;
 }
@@ -340,11 +349,18 @@ int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const cha
 int apply_app_del(struct thingsd *d, const char *name)
 {
 	struct app_state *a = thingsd_app(d, name);
+	const char *why;
+	bool runtime;
+	int err;
 
 	if (!a)
 		return -ENOENT;
+	runtime = a->runtime;
 	*a = d->apps[--d->n_apps];
-	return apply_all(d);
+	err = apply_all(d);
+	if (runtime && state_save(d, &why))
+		pr_warn("cannot keep the runtime apps: %s\n", why);
+	return err;
 }
 
 void apply_teardown(struct thingsd *d)

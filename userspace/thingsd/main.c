@@ -18,6 +18,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "paths.h"
 #include "thingsd.h"
 
 #define EXIT_USAGE 2
@@ -51,31 +52,93 @@ static void usage(FILE *out)
 		"Exit status: 0 ok, 1 failure, 2 usage or config error.\n");
 }
 
+/* FILE:LINE: for a line, FILE: for the file or a default. */
+static void config_error(const char *path, int line, const char *msg)
+{
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", path, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", path, msg);
+}
+
 static int load_config(const char *path, struct things_config *cfg)
 {
 	struct things_config_error err;
 	int ret = things_config_load(path, cfg, &err);
 
-	if (ret == -EINVAL)
-		fprintf(stderr, "%s:%d: %s\n", path, err.line, err.msg);
-	else if (ret)
-		fprintf(stderr, "%s: %s\n", path, err.msg);
+	if (ret)
+		config_error(path, ret == -EINVAL ? err.line : 0, err.msg);
 	return ret;
+}
+
+/*
+ * What the config names on this host, checked before anything is made:
+ * the directories are root's alone (or can be made so), pin_dir is on
+ * bpffs. Returns 0 or -errno, with FILE:LINE printed.
+ */
+static int check_host(const char *path, const struct things_config *cfg)
+{
+	const struct {
+		const char *key;
+		const char *dir;
+		int line;
+		bool pins;
+	} dirs[] = {
+		{ "run_dir", cfg->run_dir, cfg->run_dir_line, false },
+		{ "state_dir", cfg->state_dir, cfg->state_dir_line, false },
+		{ "pin_dir", cfg->pin_dir, cfg->pin_dir_line, true },
+	};
+	char why[PATH_MAX + 256], msg[sizeof(why) + 64];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int err = dirs[i].pins ? paths_check_pin_dir(dirs[i].dir, why, sizeof(why))
+				       : paths_check_dir(dirs[i].dir, why, sizeof(why));
+
+		if (err) {
+			snprintf(msg, sizeof(msg), "%s%s: %s", dirs[i].key,
+				 dirs[i].line ? "" : " (the default)", why);
+			config_error(path, dirs[i].line, msg);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Warnings only: a prefix may hold a gateway on purpose. */
+static void warn_gateways(const char *path, const struct things_config *cfg)
+{
+	struct rtnl *rt = rtnl_open(0);
+	int n;
+
+	if (!rt)
+		return;
+	n = routes_warn_gateways(rt, cfg, path);
+	if (n < 0)
+		pr_warn("cannot read the host's routes to check gateways: %s\n", strerror(-n));
+	rtnl_close(rt);
+}
+
+static int make_dirs(const struct things_config *cfg)
+{
+	char why[PATH_MAX + 256];
+
+	if (paths_make_dir(cfg->run_dir, 0755, why, sizeof(why)) ||
+	    paths_make_dir(cfg->state_dir, 0755, why, sizeof(why))) {
+		pr_err("%s\n", why);
+		return -1;
+	}
+	return 0;
 }
 
 static int take_lock(const char *run_dir)
 {
-	char path[PATH_MAX + 32], pid[32];
+	char path[PATH_MAX + 32], pid[32], why[PATH_MAX + 128];
 	int fd;
 
-	if (mkdir(run_dir, 0755) && errno != EEXIST) {
-		pr_err("cannot create %s: %s\n", run_dir, strerror(errno));
-		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/%s", run_dir, THINGS_LOCK_NAME);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = paths_open_file(run_dir, THINGS_LOCK_NAME, O_RDWR | O_CREAT, 0644, why, sizeof(why));
 	if (fd < 0) {
-		pr_err("cannot open %s: %s\n", path, strerror(errno));
+		pr_err("%s\n", why);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -117,8 +180,14 @@ static void reload(struct thingsd *d)
 		return;
 	}
 	if (strcmp(cfg.pin_dir, d->cfg.pin_dir) || strcmp(cfg.run_dir, d->cfg.run_dir) ||
-	    strcmp(cfg.group, d->cfg.group))
-		pr_warn("[daemon] settings change only on restart\n");
+	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.group, d->cfg.group)) {
+		pr_warn("[daemon] settings change only on restart: keeping the running ones\n");
+		strcpy(cfg.pin_dir, d->cfg.pin_dir);
+		strcpy(cfg.run_dir, d->cfg.run_dir);
+		strcpy(cfg.state_dir, d->cfg.state_dir);
+		strcpy(cfg.group, d->cfg.group);
+	}
+	warn_gateways(d->config_path, &cfg);
 	err = apply_config(d, &cfg);
 	if (err)
 		pr_err("reload: %s\n", strerror(-err));
@@ -142,10 +211,13 @@ static int run(struct thingsd *d, struct control *ctl, int sig_fd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	for (;;) {
-		int n = epoll_wait(ep, got, 4, -1);
+		/* Wakes for the control socket's deadlines too. */
+		int n = epoll_wait(ep, got, 4, control_timeout(ctl));
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			control_expire(ctl);
 		if (n < 0) {
 			err = -errno;
 			break;
@@ -193,6 +265,7 @@ int main(int argc, char **argv)
 	struct control *ctl = NULL;
 	int opt, verbose = 0, lock_fd = -1, sig_fd = -1, err, ret = EXIT_FAILURE;
 	const char *check = NULL;
+	bool cfg_given = false;	/* to apply_config(), which owns it then */
 
 	while ((opt = getopt_long(argc, argv, "c:kvh", long_opts, NULL)) != -1) {
 		switch (opt) {
@@ -229,14 +302,26 @@ int main(int argc, char **argv)
 	if (check) {
 		if (load_config(check, &cfg))
 			return EXIT_USAGE;
+		if (check_host(check, &cfg)) {
+			things_config_free(&cfg);
+			return EXIT_USAGE;
+		}
+		warn_gateways(check, &cfg);
 		printf("%s: OK: %d interface(s), %d app(s)\n", check, cfg.n_ifaces, cfg.n_apps);
 		things_config_free(&cfg);
 		return EXIT_SUCCESS;
 	}
 	if (load_config(d.config_path, &cfg))
 		return EXIT_USAGE;
+	/* Everything that can be known before touching the host is checked
+	 * first: a config that cannot start creates nothing. */
+	if (check_host(d.config_path, &cfg)) {
+		things_config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	warn_gateways(d.config_path, &cfg);
 
-	lock_fd = take_lock(cfg.run_dir);
+	lock_fd = make_dirs(&cfg) ? -1 : take_lock(cfg.run_dir);
 	if (lock_fd < 0) {
 		things_config_free(&cfg);
 		return EXIT_FAILURE;
@@ -259,10 +344,15 @@ int main(int argc, char **argv)
 		pr_err("cannot read the host's addresses: %s\n", strerror(-err));
 		goto out_dp;
 	}
+	/* Before apply_config(), which keeps the runtime apps it finds. */
+	err = state_load(&d, cfg.state_dir);
+	if (err)
+		goto out_dp;
 	ctl = control_open(cfg.run_dir, cfg.group);
 	if (!ctl)
 		goto out_dp;
 	d.started = time(NULL);
+	cfg_given = true;
 	err = apply_config(&d, &cfg);
 	if (err) {
 		pr_err("cannot apply %s: %s\n", d.config_path, strerror(-err));
@@ -285,6 +375,8 @@ out_sig:
 	close(sig_fd);
 out_lock:
 	close(lock_fd);
+	if (!cfg_given)
+		things_config_free(&cfg);
 	things_config_free(&d.cfg);
 	free(d.apps);
 	free(d.ifaces);

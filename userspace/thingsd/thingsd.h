@@ -10,7 +10,8 @@
 #include "rtnl.h"
 
 /* An app as the daemon runs it: from the config file, or added at run time
- * with `thingsctl app add` (those survive a reload, not a restart). */
+ * with `thingsctl app add` (kept in state_dir, so those survive a reload,
+ * a restart and a crash). */
 struct app_state {
 	struct things_cfg_app cfg;
 	__u32 id;			/* index in the apps map, 1.. */
@@ -25,6 +26,7 @@ struct iface_state {
 	bool attached;
 	enum xdp_attach_mode mode;
 	bool allmulti_set;		/* we turned IFF_ALLMULTI on */
+	unsigned int xdp_prog_id;	/* as the last link notification said */
 	unsigned char mac[6];
 };
 
@@ -65,6 +67,14 @@ void iface_down(struct thingsd *d, struct iface_state *ifc);
 void routes_remove_ours(struct thingsd *d);
 /* Undo what we did to the host; with d->keep the data plane stays. */
 void apply_teardown(struct thingsd *d);
+
+/* routes.c: warns (FILE:LINE) of app prefixes that hold one of the host's
+ * gateways. Returns how many, or -errno. */
+int routes_warn_gateways(struct rtnl *rt, const struct things_config *cfg, const char *path);
+
+/* state.c: the runtime apps, kept in state_dir across restarts. */
+int state_load(struct thingsd *d, const char *state_dir);
+int state_save(struct thingsd *d, const char **why);
 
 /* host.c: the host's addresses and links, from rtnetlink. */
 int host_sync_addrs(struct thingsd *d);
