@@ -186,9 +186,11 @@ demo: deps
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-install: $(THINGSD_BIN) $(THINGSCTL_BIN)
+install: $(THINGSD_BIN) $(THINGSCTL_BIN) $(THINGS_PING_BIN)
 	install -D -m 0755 $(THINGSD_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsd
 	install -D -m 0755 $(THINGSCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsctl
+	install -D -m 0755 $(THINGS_PING_BIN) $(DESTDIR)$(PREFIX)/bin/things-ping
+	install -D -m 0644 userspace/things-ping/things-ping.1 $(DESTDIR)$(PREFIX)/share/man/man1/things-ping.1
 	install -D -m 0644 userspace/thingsd/thingsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsd.8
 	install -D -m 0644 userspace/thingsctl/thingsctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsctl.8
 	install -D -m 0644 userspace/thingsd/thingsd.service $(DESTDIR)/etc/systemd/system/thingsd.service
