@@ -10,8 +10,14 @@
 /* Room for the largest frame a case sends (an echo request of 118 bytes). */
 #define BENCH_FRAME_MAX 256
 
-/* The one entry of the harness's `frame` map: the bytes every run starts
- * from. len must equal the test_run input length. */
+/* The harness's `frame` map holds this many frames, and each run starts
+ * from the next in turn: a board refuses to post the same text twice in a
+ * row, so its case alternates two requests. Cases of one request put it in
+ * every slot. */
+#define BENCH_FRAME_TURNS 2
+
+/* An entry of the harness's `frame` map: the bytes a run starts from. len
+ * must equal the test_run input length. */
 struct bench_frame {
 	__u32 len;
 	__u8 data[BENCH_FRAME_MAX];

@@ -90,12 +90,17 @@ static size_t finish_icmp6(unsigned char *buf, size_t len)
 
 size_t frame_echo_request(unsigned char *buf)
 {
+	return frame_echo_request_to(buf, echo_dst);
+}
+
+size_t frame_echo_request_to(unsigned char *buf, const char *dst)
+{
 	size_t len = L4 + 8 + ECHO_DATA;
 
 	memset(buf, 0, BENCH_FRAME_MAX);
 	memcpy(buf + ETH_DST, frame_our_mac, 6);
 	memcpy(buf + ETH_SRC, peer_mac, 6);
-	ip6_header(buf, 8 + ECHO_DATA, 60, echo_src, echo_dst);
+	ip6_header(buf, 8 + ECHO_DATA, 60, echo_src, dst);
 	buf[L4] = 128;
 	put16(buf + L4 + 4, 0x1234);	/* identifier */
 	put16(buf + L4 + 6, 1);		/* sequence */

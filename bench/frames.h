@@ -18,6 +18,16 @@ extern const unsigned char frame_our_mac[6];
 /* The prefixes the frames are addressed to. */
 #define FRAME_ROUTED_PREFIX	"2001:db8:1::/48"	/* echo requests go here */
 #define FRAME_ONLINK_PREFIX	"2001:db8:2:3::/64"	/* NS targets are here */
+/* Apps that read the address, and what the requests to them ask for. */
+#define FRAME_BOARD_PREFIX	"2001:db8:10::/64"
+#define FRAME_BOARD_DST		"2001:db8:10:0:4177:6573:6f6d:6521"	/* "Awesome!" */
+#define FRAME_BOARD_DST_ALT	"2001:db8:10:0:4177:6573:6f6d:653f"	/* "Awesome?" */
+#define FRAME_TREE_PREFIX	"2001:db8:11::/64"
+#define FRAME_TREE_DST		"2001:db8:11::ff:0:0"			/* red */
+#define FRAME_CANVAS_PREFIX	"2001:db8:12::/64"
+#define FRAME_CANVAS_DST	"2001:db8:12:0:12:34:ff80:40ff"		/* (18, 52) opaque */
+#define FRAME_CANVAS_RATED_PREFIX "2001:db8:13::/64"
+#define FRAME_CANVAS_RATED_DST	"2001:db8:13:0:12:34:ff80:40ff"
 
 /* Each writes a request into buf (BENCH_FRAME_MAX bytes) and returns its
  * length: a ping-sized echo request to an address in the routed prefix,
@@ -25,6 +35,8 @@ extern const unsigned char frame_our_mac[6];
  * for an address in the on-link prefix. */
 size_t frame_echo_request(unsigned char *buf);
 size_t frame_neighbor_solicit(unsigned char *buf);
+/* The same echo request to another destination (text, one of the above). */
+size_t frame_echo_request_to(unsigned char *buf, const char *dst);
 
 /* The address a responder looks up for each request: the destination of
  * the echo request, the target of the NS (16 bytes, in the frame). */

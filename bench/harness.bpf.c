@@ -5,7 +5,8 @@
  * (an echo reply, an NA) and take a different, shorter path. This program
  * restores the request before every run and tail-calls the program under
  * test. The loader also times it with the nop program as the target and
- * subtracts that, so what remains is the target's own cost.
+ * subtracts that, so what remains is the target's own cost. The frames to
+ * restore take turns (see BENCH_FRAME_TURNS).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -14,10 +15,18 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, BENCH_FRAME_TURNS);
 	__type(key, __u32);
 	__type(value, struct bench_frame);
 } frame SEC(".maps");
+
+/* Runs so far; the loader sets it to choose which frame comes first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} turn SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -29,10 +38,14 @@ struct {
 SEC("xdp")
 int bench_harness(struct xdp_md *ctx)
 {
-	__u32 zero = 0, len;
+	__u32 zero = 0, len, k, *n;
 	struct bench_frame *f;
 
-	f = bpf_map_lookup_elem(&frame, &zero);
+	n = bpf_map_lookup_elem(&turn, &zero);
+	if (!n)
+		return XDP_ABORTED;
+	k = (*n)++ % BENCH_FRAME_TURNS;
+	f = bpf_map_lookup_elem(&frame, &k);
 	if (!f)
 		return XDP_ABORTED;
 	len = f->len;

@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -50,6 +52,10 @@
 #define APP_ONLINK		2
 #define APP_RANDOM_FIRST	3
 #define APP_RANDOM_COUNT	200
+#define APP_BOARD		210
+#define APP_TREE		211
+#define APP_CANVAS		212
+#define APP_CANVAS_RATED	213
 
 /* File under --build, and program in it. */
 static const struct {
@@ -64,43 +70,67 @@ static const struct {
 	[PROG_THINGS_MANY] = { "things.bpf.o", "things_xdp" },
 	[PROG_THINGS_ROUTED_FAST] = { "things.bpf.o", "things_xdp" },
 	[PROG_THINGS_ONLINK_FAST] = { "things.bpf.o", "things_xdp" },
+	[PROG_THINGS_APPS_FAST] = { "things.bpf.o", "things_xdp" },
 };
 
 const char *const frame_names[FRAME_COUNT] = {
 	[FRAME_ECHO] = "echo request",
 	[FRAME_NS] = "neighbor solicitation",
+	[FRAME_BOARD] = "echo request to a board",
+	[FRAME_TREE] = "echo request to a tree",
+	[FRAME_CANVAS] = "echo request to a canvas",
+	[FRAME_CANVAS_RATED] = "echo request to a rate-limited canvas",
 };
 
 const struct bench_case cases[C_COUNT] = {
-	[C_NOP] = { "nop (floor)", "nop", PROG_NOP, FRAME_ECHO, 0, C_MINIMAL_ECHO },
-	[C_MINIMAL_ECHO] = { "minimal echo", "minimal_echo", PROG_MINIMAL, FRAME_ECHO, 0,
+	[C_NOP] = { "nop (floor)", "nop", PROG_NOP, FRAME_ECHO, 0, 0, C_MINIMAL_ECHO },
+	[C_MINIMAL_ECHO] = { "minimal echo", "minimal_echo", PROG_MINIMAL, FRAME_ECHO, 0, 0,
 			     C_MINIMAL_ECHO },
-	[C_MINIMAL_NS] = { "minimal NS->NA", "minimal_ns", PROG_MINIMAL, FRAME_NS, 0,
+	[C_MINIMAL_NS] = { "minimal NS->NA", "minimal_ns", PROG_MINIMAL, FRAME_NS, 0, 0,
 			   C_MINIMAL_NS },
 	[C_THINGS_ECHO] = { "things echo", "things_echo_1", PROG_THINGS_ROUTED, FRAME_ECHO,
-			    THINGS_R_TX_ECHO_REPLY, C_MINIMAL_ECHO },
+			    THINGS_R_TX_ECHO_REPLY, APP_ROUTED, C_MINIMAL_ECHO },
 	[C_THINGS_NS] = { "things NS->NA", "things_ns_1", PROG_THINGS_ONLINK, FRAME_NS,
-			  THINGS_R_TX_NA, C_MINIMAL_NS },
+			  THINGS_R_TX_NA, APP_ONLINK, C_MINIMAL_NS },
 	[C_THINGS_ECHO_MANY] = { "things echo", "things_echo_many", PROG_THINGS_MANY,
-				 FRAME_ECHO, THINGS_R_TX_ECHO_REPLY, C_MINIMAL_ECHO },
+				 FRAME_ECHO, THINGS_R_TX_ECHO_REPLY, APP_ROUTED, C_MINIMAL_ECHO },
 	[C_THINGS_NS_MANY] = { "things NS->NA", "things_ns_many", PROG_THINGS_MANY, FRAME_NS,
-			       THINGS_R_TX_NA, C_MINIMAL_NS },
+			       THINGS_R_TX_NA, APP_ONLINK, C_MINIMAL_NS },
 	[C_THINGS_ECHO_FAST] = { "things echo", "things_echo_fast", PROG_THINGS_ROUTED_FAST,
-				 FRAME_ECHO, THINGS_R_TX_ECHO_REPLY, C_MINIMAL_ECHO },
+				 FRAME_ECHO, THINGS_R_TX_ECHO_REPLY, APP_ROUTED, C_MINIMAL_ECHO },
 	[C_THINGS_NS_FAST] = { "things NS->NA", "things_ns_fast", PROG_THINGS_ONLINK_FAST,
-			       FRAME_NS, THINGS_R_TX_NA, C_MINIMAL_NS },
+			       FRAME_NS, THINGS_R_TX_NA, APP_ONLINK, C_MINIMAL_NS },
+	[C_THINGS_BOARD] = { "things board post", "things_board_post", PROG_THINGS_APPS_FAST,
+			     FRAME_BOARD, THINGS_R_BOARD_POSTED, APP_BOARD, C_MINIMAL_ECHO },
+	[C_THINGS_TREE] = { "things tree light", "things_tree_light", PROG_THINGS_APPS_FAST,
+			    FRAME_TREE, THINGS_R_TREE_LIT, APP_TREE, C_MINIMAL_ECHO },
+	[C_THINGS_CANVAS] = { "things canvas paint", "things_canvas_paint",
+			      PROG_THINGS_APPS_FAST, FRAME_CANVAS, THINGS_R_CANVAS_PAINTED,
+			      APP_CANVAS, C_MINIMAL_ECHO },
+	[C_THINGS_CANVAS_RATED] = { "things canvas paint, rate limit on",
+				    "things_canvas_paint_rated", PROG_THINGS_APPS_FAST,
+				    FRAME_CANVAS_RATED, THINGS_R_CANVAS_PAINTED,
+				    APP_CANVAS_RATED, C_MINIMAL_ECHO },
 };
 
 const struct bench_target targets[TARGET_COUNT] = {
 	/* thingsd puts a few prefixes in the fast table: that is what runs. */
 	{ "things echo <= 2x minimal echo", "echo_vs_minimal", C_THINGS_ECHO_FAST,
-	  C_MINIMAL_ECHO, 2.0 },
-	{ "things NS <= 2x minimal NS", "ns_vs_minimal", C_THINGS_NS_FAST, C_MINIMAL_NS, 2.0 },
+	  C_MINIMAL_ECHO, "minimal", 2.0 },
+	{ "things NS <= 2x minimal NS", "ns_vs_minimal", C_THINGS_NS_FAST, C_MINIMAL_NS,
+	  "minimal", 2.0 },
 	/* How the trie scales: trie against trie. */
 	{ "echo, many prefixes <= 1.3x one", "echo_many_vs_one", C_THINGS_ECHO_MANY,
-	  C_THINGS_ECHO, 1.3 },
+	  C_THINGS_ECHO, "1 prefix", 1.3 },
 	{ "NS, many prefixes <= 1.3x one", "ns_many_vs_one", C_THINGS_NS_MANY,
-	  C_THINGS_NS, 1.3 },
+	  C_THINGS_NS, "1 prefix", 1.3 },
+	/* An app that reads the address against plain echo, fast table both. */
+	{ "board post <= 1.5x echo", "board_vs_echo", C_THINGS_BOARD, C_THINGS_ECHO_FAST,
+	  "echo", 1.5 },
+	{ "tree light <= 1.5x echo", "tree_vs_echo", C_THINGS_TREE, C_THINGS_ECHO_FAST,
+	  "echo", 1.5 },
+	{ "canvas paint <= 1.5x echo", "canvas_vs_echo", C_THINGS_CANVAS, C_THINGS_ECHO_FAST,
+	  "echo", 1.5 },
 };
 
 static void usage(FILE *out)
@@ -298,19 +328,19 @@ static int load_program(struct bench *b, enum prog_id id)
 	return prog_info(b, id);
 }
 
-static int prefix_add(int fd, const struct things_prefix_key *key, __u32 app, __u16 flags,
-		      __u64 update_flags)
+static int prefix_add(int fd, const struct things_prefix_key *key, __u32 app, __u16 kind,
+		      __u16 flags, __u64 update_flags)
 {
 	struct things_prefix_value val = {
 		.app_id = app,
-		.kind = THINGS_KIND_ECHO,
+		.kind = kind,
 		.flags = flags,
 	};
 
 	return bpf_map_update_elem(fd, key, &val, update_flags);
 }
 
-static int real_prefix_add(int fd, const char *text, __u32 app, __u16 flags)
+static int real_prefix_add(int fd, const char *text, __u32 app, __u16 kind, __u16 flags)
 {
 	struct things_prefix_key key;
 	const char *why;
@@ -320,7 +350,7 @@ static int real_prefix_add(int fd, const char *text, __u32 app, __u16 flags)
 		pr_err("%s: %s\n", text, why);
 		return -EINVAL;
 	}
-	err = prefix_add(fd, &key, app, flags, BPF_ANY);
+	err = prefix_add(fd, &key, app, kind, flags, BPF_ANY);
 	if (err)
 		pr_err("adding %s to the prefixes map: %s\n", text, strerror(-err));
 	return err;
@@ -375,8 +405,8 @@ static int random_prefixes_add(struct bench *b, int fd)
 		    things_prefix_contains(&key, frame_ns_target(b->frame[FRAME_NS])))
 			continue;
 		/* A repeat would leave the trie short of the count. */
-		err = prefix_add(fd, &key, APP_RANDOM_FIRST + added % APP_RANDOM_COUNT, 0,
-				 BPF_NOEXIST);
+		err = prefix_add(fd, &key, APP_RANDOM_FIRST + added % APP_RANDOM_COUNT,
+				 THINGS_KIND_ECHO, 0, BPF_NOEXIST);
 		if (err == -EEXIST)
 			continue;
 		if (err) {
@@ -393,8 +423,8 @@ static int random_prefixes_add(struct bench *b, int fd)
 	return 0;
 }
 
-/* As thingsd does when the prefixes fit. */
-static int fast_table_fill(struct bench *b, enum prog_id id, int prefixes_fd)
+/* As thingsd does when the prefixes fit: all `count` of them. */
+static int fast_table_fill(struct bench *b, enum prog_id id, int prefixes_fd, __u32 count)
 {
 	struct things_fast_table t;
 	int fast_fd, err;
@@ -405,11 +435,74 @@ static int fast_table_fill(struct bench *b, enum prog_id id, int prefixes_fd)
 	err = things_fast_sync(fast_fd, prefixes_fd);
 	if (!err && bpf_map_lookup_elem(fast_fd, &zero, &t))
 		err = -errno;
-	if (!err && t.count != 1)
+	if (!err && t.count != count)
 		err = -EINVAL;
 	if (err)
 		pr_err("filling the fast table: %s\n", strerror(-err));
 	return err;
+}
+
+/* The apps that read the address, each at its defaults. */
+static const struct {
+	const char *prefix;
+	__u32 app;
+	__u16 kind;
+	struct things_app_cfg cfg;
+} bench_apps[] = {
+	{ FRAME_BOARD_PREFIX, APP_BOARD, THINGS_KIND_BOARD, { .lines = THINGS_BOARD_DEF_LINES } },
+	{ FRAME_TREE_PREFIX, APP_TREE, THINGS_KIND_TREE, { .lights = THINGS_TREE_DEF_LIGHTS } },
+	{ FRAME_CANVAS_PREFIX, APP_CANVAS, THINGS_KIND_CANVAS,
+	  { .width = THINGS_CANVAS_DEF_SIDE, .height = THINGS_CANVAS_DEF_SIDE } },
+	/* A bucket that never runs dry: what the lookup and refill cost. */
+	{ FRAME_CANVAS_RATED_PREFIX, APP_CANVAS_RATED, THINGS_KIND_CANVAS,
+	  { .rate = UINT32_MAX, .burst = UINT32_MAX, .rate_prefix = THINGS_RATE_DEF_PREFIX,
+	    .width = THINGS_CANVAS_DEF_SIDE, .height = THINGS_CANVAS_DEF_SIDE } },
+};
+
+/* A framebuffer of the app's size in the canvases map, as thingsd puts it;
+ * the map keeps it once it is in. */
+static int canvas_add(struct bench *b, enum prog_id id, __u32 app,
+		      const struct things_app_cfg *cfg)
+{
+	int canvases_fd, fd, err;
+
+	if ((err = map_fd(b, id, THINGS_PIN_CANVASES, &canvases_fd)))
+		return err;
+	fd = things_canvas_create(app, cfg->width, cfg->height);
+	if (fd < 0) {
+		pr_err("creating the framebuffer of app %u: %s\n", app, strerror(-fd));
+		return fd;
+	}
+	err = bpf_map_update_elem(canvases_fd, &app, &fd, BPF_ANY) ? -errno : 0;
+	if (err)
+		pr_err("putting app %u's framebuffer in canvases: %s\n", app, strerror(-err));
+	close(fd);
+	return err;
+}
+
+static int apps_setup(struct bench *b, enum prog_id id, int prefixes_fd)
+{
+	int cfg_fd, err;
+
+	if ((err = map_fd(b, id, THINGS_PIN_APP_CFG, &cfg_fd)))
+		return err;
+	for (size_t i = 0; i < sizeof(bench_apps) / sizeof(bench_apps[0]); i++) {
+		__u32 app = bench_apps[i].app;
+
+		if (bpf_map_update_elem(cfg_fd, &app, &bench_apps[i].cfg, BPF_ANY)) {
+			err = -errno;
+			pr_err("setting app %u's app_cfg: %s\n", app, strerror(-err));
+			return err;
+		}
+		if (bench_apps[i].kind == THINGS_KIND_CANVAS &&
+		    (err = canvas_add(b, id, app, &bench_apps[i].cfg)))
+			return err;
+		if ((err = real_prefix_add(prefixes_fd, bench_apps[i].prefix, app,
+					   bench_apps[i].kind, 0)))
+			return err;
+	}
+	return fast_table_fill(b, id, prefixes_fd,
+			       (__u32)(sizeof(bench_apps) / sizeof(bench_apps[0])));
 }
 
 /* Fills the maps of one instance of things_xdp for its cases. */
@@ -427,17 +520,20 @@ static int things_setup(struct bench *b, enum prog_id id)
 		       strerror(-err));
 		return err;
 	}
+	if (id == PROG_THINGS_APPS_FAST)
+		return apps_setup(b, id, prefixes_fd);
 	if (id != PROG_THINGS_ONLINK && id != PROG_THINGS_ONLINK_FAST &&
-	    (err = real_prefix_add(prefixes_fd, FRAME_ROUTED_PREFIX, APP_ROUTED, 0)))
+	    (err = real_prefix_add(prefixes_fd, FRAME_ROUTED_PREFIX, APP_ROUTED,
+				   THINGS_KIND_ECHO, 0)))
 		return err;
 	if (id != PROG_THINGS_ROUTED && id != PROG_THINGS_ROUTED_FAST &&
 	    (err = real_prefix_add(prefixes_fd, FRAME_ONLINK_PREFIX, APP_ONLINK,
-				   THINGS_PF_ONLINK)))
+				   THINGS_KIND_ECHO, THINGS_PF_ONLINK)))
 		return err;
 	if (id == PROG_THINGS_MANY)
 		return random_prefixes_add(b, prefixes_fd);
 	if (id == PROG_THINGS_ROUTED_FAST || id == PROG_THINGS_ONLINK_FAST)
-		return fast_table_fill(b, id, prefixes_fd);
+		return fast_table_fill(b, id, prefixes_fd, 1);
 	return 0;
 }
 
@@ -452,6 +548,7 @@ static int load_programs(struct bench *b)
 			return err;
 	}
 	if ((err = map_fd(b, PROG_HARNESS, "frame", &b->frame_fd)) ||
+	    (err = map_fd(b, PROG_HARNESS, "turn", &b->turn_fd)) ||
 	    (err = map_fd(b, PROG_HARNESS, "target", &b->target_fd)))
 		return err;
 	return 0;
@@ -530,13 +627,43 @@ typedef const char *(*check_fn)(const unsigned char *in, size_t in_len,
 static const check_fn reply_checks[FRAME_COUNT] = {
 	[FRAME_ECHO] = frame_check_echo_reply,
 	[FRAME_NS] = frame_check_neighbor_advert,
+	[FRAME_BOARD] = frame_check_echo_reply,
+	[FRAME_TREE] = frame_check_echo_reply,
+	[FRAME_CANVAS] = frame_check_echo_reply,
+	[FRAME_CANVAS_RATED] = frame_check_echo_reply,
 };
 
 /*
- * Runs every responder case once and checks its reply. The minimal
- * responder must be right, or it is no reference (an error); what is
- * wrong with things_xdp's reply, or where it differs from the minimal
- * responder's, is reported, and it is still timed.
+ * Has the minimal responder answer every frame once, and checks its
+ * replies: they are the reference, so one that is wrong is an error. It
+ * answers any echo request alike, whatever app the address is of.
+ */
+static int reference_replies(struct bench *b, unsigned char ref[][DATA_OUT_MAX],
+			     __u32 *ref_len)
+{
+	const char *why;
+	int err;
+
+	for (int f = 0; f < FRAME_COUNT; f++) {
+		if ((err = test_run(b, PROG_MINIMAL, progs[PROG_MINIMAL].name, f, 1, ref[f],
+				    &ref_len[f], NULL)))
+			return err;
+		why = reply_checks[f](b->frame[f], b->frame_len[f], ref[f], ref_len[f]);
+		if (why) {
+			debug_hex("request", b->frame[f], b->frame_len[f]);
+			debug_hex("reply", ref[f], ref_len[f]);
+			pr_err("the minimal responder's reply to the %s is wrong: %s\n",
+			       frame_names[f], why);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Runs every things_xdp case once and checks its reply. What is wrong with
+ * it, or where it differs from the minimal responder's, is reported, and
+ * it is still timed.
  */
 static int verify_replies(struct bench *b)
 {
@@ -545,33 +672,24 @@ static int verify_replies(struct bench *b)
 	const char *why;
 	int err;
 
+	if ((err = reference_replies(b, ref, ref_len)))
+		return err;
 	for (int id = 0; id < C_COUNT; id++) {
 		const struct bench_case *c = &cases[id];
 		enum frame_id f = c->frame;
-		int minimal = c->prog == PROG_MINIMAL;
 
-		if (c->prog == PROG_NOP)
+		if (!bench_is_things(c->prog))
 			continue;
-		if ((err = test_run(b, c->prog, c->label, f, 1, minimal ? ref[f] : out,
-				    minimal ? &ref_len[f] : &len, NULL)))
+		if ((err = test_run(b, c->prog, c->label, f, 1, out, &len, NULL)))
 			return err;
-		why = reply_checks[f](b->frame[f], b->frame_len[f], minimal ? ref[f] : out,
-				      minimal ? ref_len[f] : len);
-		if (why || (!minimal && (len != ref_len[f] || memcmp(out, ref[f], len))))
-			debug_hex("request", b->frame[f], b->frame_len[f]);
-		if (minimal && why) {
-			pr_err("%s: its reply to the %s is wrong: %s\n", c->label, frame_names[f],
-			       why);
-			debug_hex("reply", ref[f], ref_len[f]);
-			return -EBADMSG;
-		}
-		if (minimal)
-			continue;
+		why = reply_checks[f](b->frame[f], b->frame_len[f], out, len);
 		b->reply_wrong[id] = why;
+		b->identical[id] = len == ref_len[f] && !memcmp(out, ref[f], len);
+		if (why || !b->identical[id])
+			debug_hex("request", b->frame[f], b->frame_len[f]);
 		if (why)
 			pr_warn("%s: its reply to the %s is wrong: %s\n", c->label, frame_names[f],
 				why);
-		b->identical[id] = len == ref_len[f] && !memcmp(out, ref[f], len);
 		if (!b->identical[id]) {
 			pr_warn("%s: its reply to the %s differs from the minimal responder's"
 				" (lengths %u and %u, first difference at byte %zu)\n",
@@ -584,22 +702,52 @@ static int verify_replies(struct bench *b)
 	return 0;
 }
 
+/* The request of frame f for each of the harness's turns. */
 static int harness_set(struct bench *b, enum frame_id f, enum prog_id target)
 {
-	struct bench_frame val = { .len = b->frame_len[f] };
-	__u32 zero = 0;
 	int err;
 
-	memcpy(val.data, b->frame[f], b->frame_len[f]);
-	err = bpf_map_update_elem(b->frame_fd, &zero, &val, BPF_ANY);
-	if (err) {
-		pr_err("harness: setting the %s: %s\n", frame_names[f], strerror(-err));
-		return err;
+	for (__u32 k = 0; k < BENCH_FRAME_TURNS; k++) {
+		int alt = k % 2 && b->frame_alt_len[f];
+		struct bench_frame val = { .len = alt ? b->frame_alt_len[f] : b->frame_len[f] };
+
+		memcpy(val.data, alt ? b->frame_alt[f] : b->frame[f], val.len);
+		err = bpf_map_update_elem(b->frame_fd, &k, &val, BPF_ANY);
+		if (err) {
+			pr_err("harness: setting the %s: %s\n", frame_names[f], strerror(-err));
+			return err;
+		}
 	}
-	err = bpf_map_update_elem(b->target_fd, &zero, &b->prog_fd[target], BPF_ANY);
+	err = bpf_map_update_elem(b->target_fd, &(__u32){ 0 }, &b->prog_fd[target], BPF_ANY);
 	if (err)
 		pr_err("harness: making %s its tail call: %s\n", progs[target].name,
 		       strerror(-err));
+	return err;
+}
+
+/* The board's first request of a timed run must not be the text it
+ * posted last (a repeat is not posted): the harness starts with the one
+ * that is not. */
+static int board_turn(struct bench *b, const struct bench_case *c)
+{
+	struct things_board *board = malloc(sizeof(*board));
+	const unsigned char *text = frame_echo_dst(b->frame[c->frame]) + 8;	/* the IID */
+	__u32 app = c->app, first;
+	int fd, err;
+
+	if (!board)
+		return -ENOMEM;
+	err = map_fd(b, c->prog, THINGS_PIN_BOARDS, &fd);
+	if (!err && bpf_map_lookup_elem(fd, &app, board))
+		err = -errno;
+	if (!err) {
+		first = !memcmp(board->last, text, THINGS_BOARD_TEXT);
+		if (bpf_map_update_elem(b->turn_fd, &(__u32){ 0 }, &first, BPF_ANY))
+			err = -errno;
+	}
+	if (err)
+		pr_err("%s: choosing the first request: %s\n", c->label, strerror(-err));
+	free(board);
 	return err;
 }
 
@@ -628,6 +776,7 @@ static int measure_round(struct bench *b, enum case_id id, unsigned int round)
 	    (err = test_run(b, PROG_HARNESS, "harness -> nop", c->frame, b->opt.repeat, NULL,
 			    NULL, &floor)) ||
 	    (err = harness_set(b, c->frame, c->prog)) ||
+	    (c->reason == THINGS_R_BOARD_POSTED && (err = board_turn(b, c))) ||
 	    (err = test_run(b, PROG_HARNESS, c->label, c->frame, b->opt.repeat, NULL, NULL, &t)))
 		return err;
 	r->ns[round] = (double)t - floor + direct;
@@ -667,13 +816,11 @@ static void summarize(struct result *r, unsigned int n)
 }
 
 /* Zeroes the counter of each things case's reason, so that afterwards it
- * can prove every timed run answered. Each (instance, reason) belongs to
- * one case. */
-/* Echo goes to the routed prefix, NS asks for an on-link target. */
+ * can prove every timed run answered. Each (instance, app, reason) belongs
+ * to one case. */
 static __u32 case_stat(const struct bench_case *c)
 {
-	return THINGS_STATS_IDX(c->reason == THINGS_R_TX_ECHO_REPLY ? APP_ROUTED : APP_ONLINK,
-				c->reason);
+	return THINGS_STATS_IDX(c->app, c->reason);
 }
 
 static int things_counters_prepare(struct bench *b)
@@ -782,6 +929,16 @@ int main(int argc, char **argv)
 	things_log_libbpf();
 	b.frame_len[FRAME_ECHO] = (__u32)frame_echo_request(b.frame[FRAME_ECHO]);
 	b.frame_len[FRAME_NS] = (__u32)frame_neighbor_solicit(b.frame[FRAME_NS]);
+	b.frame_len[FRAME_BOARD] = (__u32)frame_echo_request_to(b.frame[FRAME_BOARD],
+								FRAME_BOARD_DST);
+	b.frame_alt_len[FRAME_BOARD] = (__u32)frame_echo_request_to(b.frame_alt[FRAME_BOARD],
+								    FRAME_BOARD_DST_ALT);
+	b.frame_len[FRAME_TREE] = (__u32)frame_echo_request_to(b.frame[FRAME_TREE],
+							       FRAME_TREE_DST);
+	b.frame_len[FRAME_CANVAS] = (__u32)frame_echo_request_to(b.frame[FRAME_CANVAS],
+								 FRAME_CANVAS_DST);
+	b.frame_len[FRAME_CANVAS_RATED] = (__u32)frame_echo_request_to(
+		b.frame[FRAME_CANVAS_RATED], FRAME_CANVAS_RATED_DST);
 
 	if ((err = load_programs(&b)) || (err = verify_replies(&b)) || (err = measure_all(&b)))
 		goto cleanup;

@@ -24,6 +24,7 @@ enum prog_id {
 	PROG_THINGS_MANY,	/* trie: both, and --prefixes random ones */
 	PROG_THINGS_ROUTED_FAST,	/* the /48 in the fast table, as thingsd puts it */
 	PROG_THINGS_ONLINK_FAST,	/* the /64 likewise */
+	PROG_THINGS_APPS_FAST,	/* a board, a tree and two canvases, fast table */
 	PROG_COUNT,
 };
 
@@ -32,7 +33,16 @@ static inline int bench_is_things(enum prog_id id)
 	return id >= PROG_THINGS_ROUTED;
 }
 
-enum frame_id { FRAME_ECHO, FRAME_NS, FRAME_COUNT };
+enum frame_id {
+	FRAME_ECHO,
+	FRAME_NS,
+	/* Echo requests to the apps that read the address. */
+	FRAME_BOARD,
+	FRAME_TREE,
+	FRAME_CANVAS,
+	FRAME_CANVAS_RATED,
+	FRAME_COUNT,
+};
 
 enum case_id {
 	C_NOP,
@@ -44,6 +54,10 @@ enum case_id {
 	C_THINGS_NS_MANY,
 	C_THINGS_ECHO_FAST,
 	C_THINGS_NS_FAST,
+	C_THINGS_BOARD,
+	C_THINGS_TREE,
+	C_THINGS_CANVAS,
+	C_THINGS_CANVAS_RATED,
 	C_COUNT,
 };
 
@@ -53,6 +67,7 @@ struct bench_case {
 	enum prog_id prog;
 	enum frame_id frame;
 	enum things_reason reason;	/* things cases: what every run must count */
+	__u32 app;		/* things cases: the app it is counted for */
 	enum case_id minimal;	/* the ceiling for this frame */
 };
 
@@ -60,10 +75,11 @@ struct bench_target {
 	const char *label;
 	const char *key;
 	enum case_id measured, reference;
+	const char *versus;	/* the reference in the table's words */
 	double limit;
 };
 
-#define TARGET_COUNT 4
+#define TARGET_COUNT 7
 
 extern const char *const frame_names[FRAME_COUNT];
 extern const struct bench_case cases[C_COUNT];
@@ -97,6 +113,11 @@ struct bench {
 	int frame_fd, target_fd;	/* the harness's maps */
 	unsigned char frame[FRAME_COUNT][BENCH_FRAME_MAX];
 	__u32 frame_len[FRAME_COUNT];
+	/* The request that takes turns with frame[f] (see BENCH_FRAME_TURNS),
+	 * or a length of 0: frame[f] every time. */
+	unsigned char frame_alt[FRAME_COUNT][BENCH_FRAME_MAX];
+	__u32 frame_alt_len[FRAME_COUNT];
+	int turn_fd;		/* the harness's */
 	double fill_seconds;
 	/* Per things case: what is wrong with its reply (NULL: nothing), and
 	 * whether it is the minimal responder's, byte for byte. */

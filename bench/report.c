@@ -19,6 +19,8 @@ static void case_label(const struct bench *b, enum case_id id, char *buf, size_t
 			 b->opt.near ? " (near)" : "");
 	else if (c->prog == PROG_THINGS_ROUTED_FAST || c->prog == PROG_THINGS_ONLINK_FAST)
 		snprintf(buf, len, "%s, 1 prefix, fast table", c->label);
+	else if (c->prog == PROG_THINGS_APPS_FAST)
+		snprintf(buf, len, "%s, fast table", c->label);
 	else
 		snprintf(buf, len, "%s, 1 prefix, trie", c->label);
 }
@@ -44,8 +46,8 @@ static void target_text(const struct bench *b, enum case_id id, char *buf, size_
 	if (t->reference == cases[id].minimal)
 		snprintf(buf, len, "<= %.1fx minimal: %s", t->limit, verdict);
 	else
-		snprintf(buf, len, "%.2fx of 1 prefix, <= %.1fx: %s",
-			 bench_ratio(b, t->measured, t->reference), t->limit, verdict);
+		snprintf(buf, len, "%.2fx of %s, <= %.1fx: %s",
+			 bench_ratio(b, t->measured, t->reference), t->versus, t->limit, verdict);
 }
 
 /* Where the things_xdp replies stand against the minimal responder's. */

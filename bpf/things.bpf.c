@@ -10,18 +10,89 @@
 #include "lib/ndp.h"
 #include "lib/prefix.h"
 #include "lib/stats.h"
+#include "lib/app.h"
+#include "lib/ratelimit.h"
+#include "apps/board.h"
+#include "apps/tree.h"
+#include "apps/canvas.h"
 
-static __always_inline int reason_verdict(enum things_reason r)
+/* What a reason means to an app: the ABI's one list says. */
+static __always_inline enum things_action reason_action(enum things_reason r)
 {
 	switch (r) {
-	case THINGS_R_TX_ECHO_REPLY:
-	case THINGS_R_TX_NA:
-	case THINGS_R_TX_NA_DAD:
+#define THINGS_REASON_ACTION(sym, name, act) case THINGS_R_##sym: return THINGS_ACT_##act;
+	THINGS_REASONS(THINGS_REASON_ACTION)
+#undef THINGS_REASON_ACTION
+	default:
+		return THINGS_ACT_PASS;
+	}
+}
+
+/* Apps that read the address answer their requests unless they are
+ * silent; prefix_flags are those of the prefix the packet matched. */
+static __always_inline int reason_verdict(enum things_reason r, __u16 prefix_flags)
+{
+	switch (reason_action(r)) {
+	case THINGS_ACT_ECHO_REPLY:
+	case THINGS_ACT_NA:
+	case THINGS_ACT_NA_DAD:
 		return XDP_TX;
-	case THINGS_R_DROP_SILENT:
+	case THINGS_ACT_APP_UPDATE:
+	case THINGS_ACT_APP_IGNORED:
+		return prefix_flags & THINGS_PF_SILENT ? XDP_DROP : XDP_TX;
+	case THINGS_ACT_SILENT_DROP:
+	case THINGS_ACT_RATE_LIMITED:
 		return XDP_DROP;
 	default:
 		return XDP_PASS;
+	}
+}
+
+static __always_inline int kind_reads_address(__u16 kind)
+{
+	return kind == THINGS_KIND_BOARD || kind == THINGS_KIND_TREE ||
+	       kind == THINGS_KIND_CANVAS;
+}
+
+/*
+ * An echo request to an app that reads the address, already found fit to
+ * answer: verified, rate-limited, answered (unless silent) and only then
+ * decoded, from a copy, so that a request whose reply could not be built
+ * changes nothing. A wrong checksum is the kernel's to count.
+ */
+static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct pkt *p,
+						     const struct things_prefix_value *pv)
+{
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+	struct things_app_cfg *cfg;
+	struct app_req rq;
+	enum things_reason r;
+
+	if ((void *)(ip6 + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	if (!csum_l4_ok(p, &ip6->saddr, &ip6->daddr))
+		return THINGS_R_APP_CHECKSUM;
+	rq.app_id = pv->app_id;
+	cfg = bpf_map_lookup_elem(&app_cfg, &rq.app_id);
+	if (cfg && cfg->rate && !rate_allow(rq.app_id, &ip6->saddr, cfg))
+		return THINGS_R_APP_RATE_LIMITED;
+	__builtin_memcpy(rq.src, &ip6->saddr, sizeof(rq.src));
+	__builtin_memcpy(rq.iid, &ip6->daddr.in6_u.u6_addr8[8], sizeof(rq.iid));
+
+	if (!(pv->flags & THINGS_PF_SILENT)) {
+		r = icmp6_echo_reply(ctx, p);
+		if (r != THINGS_R_TX_ECHO_REPLY)
+			return r;
+	}
+	if (!cfg)
+		return THINGS_R_APP_NO_STATE;
+	switch (pv->kind) {
+	case THINGS_KIND_BOARD:
+		return board_post(&rq, cfg);
+	case THINGS_KIND_TREE:
+		return tree_light(&rq, cfg);
+	default:
+		return canvas_paint(&rq, cfg);
 	}
 }
 
@@ -41,6 +112,8 @@ static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct
 		return THINGS_R_PASS_L2_GROUP;
 	if (ipv6_addr_is_multicast(&ip6->saddr) || ipv6_addr_is_unspecified(&ip6->saddr))
 		return THINGS_R_PASS_SRC_INVALID;
+	if (kind_reads_address(pv->kind))
+		return answer_app(ctx, p, pv);
 	if (pv->flags & THINGS_PF_SILENT)
 		return THINGS_R_DROP_SILENT;
 	return icmp6_echo_reply(ctx, p);
@@ -65,10 +138,10 @@ static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct p
 	return ndp_ns_to_na(ctx, p, ifc, pv->flags, dad);
 }
 
-/* Chooses the app for a parsed packet and runs its action. *app is set
- * once a prefix of an app matched. */
+/* Chooses the app for a parsed packet and runs its action. *app and
+ * *flags are set once a prefix of an app matched. */
 static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pkt *p,
-						   __u32 *app)
+						   __u32 *app, __u16 *flags)
 {
 	struct things_prefix_value pv;
 	struct in6_addr *key;
@@ -100,6 +173,7 @@ static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pk
 	if (pv.app_id >= THINGS_MAX_APPS)
 		return THINGS_R_PASS_APP_INVALID;
 	*app = pv.app_id;
+	*flags = pv.flags;
 
 	if (p->l4_proto != IPPROTO_ICMPV6)
 		return THINGS_R_PASS_NOT_ICMP;
@@ -119,6 +193,7 @@ int things_xdp(struct xdp_md *ctx)
 	};
 	__u32 bytes = pkt_len(&p);
 	__u32 app = 0;
+	__u16 flags = 0;
 	enum things_reason r;
 	__u16 proto;
 
@@ -128,10 +203,10 @@ int things_xdp(struct xdp_md *ctx)
 	else if (proto != ETH_P_IPV6)
 		r = THINGS_R_PASS_NOT_IPV6;
 	else if ((r = ipv6_parse(&p)) == THINGS_GO_ON)
-		r = dispatch(ctx, &p, &app);
+		r = dispatch(ctx, &p, &app, &flags);
 
 	stats_count(app, r, bytes);
-	return reason_verdict(r);
+	return reason_verdict(r, flags);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -275,9 +275,10 @@ THINGS_STATIC_ASSERT(sizeof(struct things_rate_bucket) == 16, "rate bucket layou
 #define THINGS_RATE_BUCKETS	65536
 
 /*
- * Board: the interface ID's 8 bytes are the text. A message is written to
- * its slot with seq last, so a reader that sees the same non-zero seq
- * before and after copying a slot has a whole message.
+ * Board: the interface ID's 8 bytes are the text. A writer zeroes a slot's
+ * seq, writes the message, then its seq last, so a reader that sees the
+ * same non-zero seq before and after copying a slot has a whole message.
+ * (Without the zeroing, a slot half overwritten still shows the old seq.)
  */
 #define THINGS_BOARD_TEXT	8
 
@@ -303,9 +304,10 @@ THINGS_STATIC_ASSERT(sizeof(struct things_board) == 16 + 40 * THINGS_BOARD_MAX_L
  * `board_log`: every post of every board, for live readers, in a ring of
  * THINGS_BOARD_LOG_SLOTS events in a memory-mappable array. Slot
  * THINGS_BOARD_LOG_SLOTS is the head: its seq is the number of events ever
- * logged. Event n (1-based) is in slot (n - 1) % THINGS_BOARD_LOG_SLOTS, its
- * seq written last. Readers keep their own position, need no write access,
- * and know exactly how many events they missed; the writer never waits.
+ * logged. Event n (1-based) is in slot (n - 1) % THINGS_BOARD_LOG_SLOTS,
+ * written as a board message is: seq zeroed first, written last. Readers
+ * keep their own position, need no write access, and know exactly how many
+ * events they missed; the writer never waits.
  */
 #define THINGS_BOARD_LOG_SLOTS	4096
 
@@ -333,14 +335,30 @@ THINGS_STATIC_ASSERT(sizeof(struct things_tree) == 8 + 4 * THINGS_TREE_MAX_LIGHT
 
 /*
  * Canvas: the interface ID is XXXX:YYYY:RRGG:BBAA (pingxelflut's layout).
- * Each canvas app has its own framebuffer, a BPF_F_MMAPABLE array of
- * width * height pixels, pixel (x, y) at index y * width + x, each a __u32
- * 0x00RRGGBB (0: black, as a new canvas is). thingsd creates it with the
- * app's size, pins it (THINGS_PIN_CANVAS_FMT) and puts it in the
- * `canvases` array of maps at the app's id. Alpha 0xff replaces a pixel,
- * 0 leaves it, values between blend: c = (new * a + old * (255 - a)) / 255
- * per channel, rounded down.
+ * Each canvas app has its own framebuffer: a BPF_F_MMAPABLE array whose
+ * elements hold THINGS_CANVAS_SLOT_PIXELS pixels each. Pixel i = y * width
+ * + x is px[i % 2] of element i / 2; each a __u32 0x00RRGGBB (0: black, as
+ * a new canvas is). The kernel aligns array elements to 8 bytes, so a pair
+ * of pixels per element is what leaves no padding: mapped, the
+ * framebuffer is exactly width * height __u32s, pixel i at byte 4 * i.
+ * thingsd creates it with the app's size (things_canvas_slots() elements),
+ * pins it (THINGS_PIN_CANVAS_FMT) and puts it in the `canvases` array of
+ * maps at the app's id. Alpha 0xff replaces a pixel, 0 leaves it, values
+ * between blend: c = (new * a + old * (255 - a)) / 255 per channel,
+ * rounded down.
  */
+#define THINGS_CANVAS_SLOT_PIXELS 2
+
+struct things_canvas_slot {
+	__u32 px[THINGS_CANVAS_SLOT_PIXELS];
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_canvas_slot) == 8, "canvas slot layout");
+
+/* Elements of a width x height framebuffer. */
+#define THINGS_CANVAS_SLOTS(width, height)					\
+	(((__u32)(width) * (__u32)(height) + THINGS_CANVAS_SLOT_PIXELS - 1) /	\
+	 THINGS_CANVAS_SLOT_PIXELS)
+
 #define THINGS_CANVAS_PIXEL_MASK 0x00ffffffU
 
 #endif /* THINGS_ABI_H */

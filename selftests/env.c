@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,6 +39,8 @@ int env_open(struct test_env *env, const char *obj_path, bool fast)
 	int err;
 
 	*env = (struct test_env){ .prog_fd = -1 };
+	for (int i = 0; i < APPS_WATCHED; i++)
+		env->fb_fd[i] = -1;
 	env->obj = open_object(obj_path);
 	if (!env->obj)
 		return -errno;
@@ -52,7 +55,13 @@ int env_open(struct test_env *env, const char *obj_path, bool fast)
 	if ((err = env->prefixes_fd = map_fd(env->obj, THINGS_PIN_PREFIXES)) < 0 ||
 	    (err = env->fast_fd = map_fd(env->obj, THINGS_PIN_FAST)) < 0 ||
 	    (err = env->ifaces_fd = map_fd(env->obj, THINGS_PIN_IFACES)) < 0 ||
-	    (err = env->stats_fd = map_fd(env->obj, THINGS_PIN_STATS)) < 0)
+	    (err = env->stats_fd = map_fd(env->obj, THINGS_PIN_STATS)) < 0 ||
+	    (err = env->app_cfg_fd = map_fd(env->obj, THINGS_PIN_APP_CFG)) < 0 ||
+	    (err = env->rate_fd = map_fd(env->obj, THINGS_PIN_RATE)) < 0 ||
+	    (err = env->boards_fd = map_fd(env->obj, THINGS_PIN_BOARDS)) < 0 ||
+	    (err = env->board_log_fd = map_fd(env->obj, THINGS_PIN_BOARD_LOG)) < 0 ||
+	    (err = env->trees_fd = map_fd(env->obj, THINGS_PIN_TREES)) < 0 ||
+	    (err = env->canvases_fd = map_fd(env->obj, THINGS_PIN_CANVASES)) < 0)
 		goto fail;
 	err = world_install(env);
 	if (err)
@@ -78,6 +87,11 @@ fail:
 
 void env_close(struct test_env *env)
 {
+	for (int i = 0; i < APPS_WATCHED; i++) {
+		if (env->fb_fd[i] >= 0)
+			close(env->fb_fd[i]);
+		env->fb_fd[i] = -1;
+	}
 	bpf_object__close(env->obj);
 	env->obj = NULL;
 }
@@ -160,30 +174,36 @@ static bool check_moves(const char *file, int line,
 	return ok;
 }
 
-bool check_xdp_at(const char *file, int line, const struct test_env *env,
-		  const struct frame *in, const struct expect *exp)
+int xdp_run(const struct test_env *env, const struct frame *in, struct xdp_run *run)
+{
+	int err = counters_read(env, &run->before);
+
+	if (!err)
+		err = env_run(env, in->b, in->len, &run->res);
+	if (!err)
+		err = counters_read(env, &run->after);
+	return err;
+}
+
+bool judge_xdp_at(const char *file, int line, const struct frame *in,
+		  const struct xdp_run *run, const struct expect *exp)
 {
 	const struct frame *want = exp->out ? exp->out : in;
 	long slot = (exp->app == NO_APP ? 0 : exp->app) * THINGS_R_MAX + (long)exp->reason;
-	struct counters before, after;
-	struct xdp_result res;
+	const struct xdp_result *res = &run->res;
 	bool ok;
 
-	if (!ASSERT_TRUE(exp->app < APPS_WATCHED, "expected app is watched") ||
-	    !ASSERT_OK(counters_read(env, &before), "read counters") ||
-	    !ASSERT_OK(env_run(env, in->b, in->len, &res), "BPF_PROG_TEST_RUN") ||
-	    !ASSERT_OK(counters_read(env, &after), "read counters"))
+	if (!ASSERT_TRUE(exp->app < APPS_WATCHED, "expected app is watched"))
 		return false;
-
 	test_log("%s:%d: %zu bytes in, %s, %zu bytes out", file, line, in->len,
-		 verdict_name(res.verdict), res.out_len);
-	ok = res.verdict == exp->verdict;
+		 verdict_name(res->verdict), res->out_len);
+	ok = res->verdict == exp->verdict;
 	if (!ok)
 		test_fail_at(file, line, "verdict: expected %s, got %s",
-			     verdict_name(exp->verdict), verdict_name(res.verdict));
-	ok &= test_memeq(file, line, res.out, res.out_len, want->b, want->len,
+			     verdict_name(exp->verdict), verdict_name(res->verdict));
+	ok &= test_memeq(file, line, res->out, res->out_len, want->b, want->len,
 			 "output frame");
-	ok &= check_moves(file, line, &before.slot[0][0], &after.slot[0][0],
+	ok &= check_moves(file, line, &run->before.slot[0][0], &run->after.slot[0][0],
 			  APPS_WATCHED * THINGS_R_MAX, slot, in->len);
 	if (exp->app != NO_APP && things_reason_action(exp->reason) != (int)exp->action) {
 		test_fail_at(file, line, "reason %s means %s to an app, not %s",
@@ -193,4 +213,14 @@ bool check_xdp_at(const char *file, int line, const struct test_env *env,
 		ok = false;
 	}
 	return ok;
+}
+
+bool check_xdp_at(const char *file, int line, const struct test_env *env,
+		  const struct frame *in, const struct expect *exp)
+{
+	struct xdp_run run;
+
+	if (!ASSERT_OK(xdp_run(env, in, &run), "run the frame"))
+		return false;
+	return judge_xdp_at(file, line, in, &run, exp);
 }

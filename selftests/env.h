@@ -18,6 +18,9 @@ struct test_env {
 	struct bpf_object *obj;
 	int prog_fd;
 	int prefixes_fd, fast_fd, ifaces_fd, stats_fd;
+	/* The state of the apps that read the address. */
+	int app_cfg_fd, rate_fd, boards_fd, board_log_fd, trees_fd, canvases_fd;
+	int fb_fd[APPS_WATCHED];	/* canvas apps' framebuffers; -1: none */
 };
 
 /* obj_path NULL: the object built into the skeleton. fast: the world's
@@ -54,12 +57,25 @@ struct expect {
 	enum things_action action;
 };
 
+/* One run of a frame, and the counters around it. */
+struct xdp_run {
+	struct counters before, after;
+	struct xdp_result res;
+};
+
+/* Returns 0 or -errno. */
+int xdp_run(const struct test_env *env, const struct frame *in, struct xdp_run *run);
+
 /*
- * Runs in and checks, logging each mismatch: the verdict, the output byte
+ * Judges a run of in, logging each mismatch: the verdict, the output byte
  * for byte, and exactly one counter up by one packet of in's length: the
  * expected (app, reason), app 0 for NO_APP; and that the reason means the
  * expected action to the app.
  */
+bool judge_xdp_at(const char *file, int line, const struct frame *in,
+		  const struct xdp_run *run, const struct expect *exp);
+
+/* Runs in and judges the run. */
 /* Variadic: a compound literal for exp has commas in it. */
 #define check_xdp(env, in, ...) check_xdp_at(__FILE__, __LINE__, (env), (in), __VA_ARGS__)
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "packets.h"
+#include "things_abi.h"
 
 void hdrs_add_ext(struct hdrs *h, uint8_t type, uint8_t units, uint8_t seg_left)
 {
@@ -70,6 +71,31 @@ void build_echo(struct frame *f, const struct hdrs *h, const struct echo *e)
 	frame_put16(f, e->seq);
 	frame_put(f, e->data, e->data_len);
 	frame_finish(f);
+}
+
+struct hdrs reply_hdrs(const struct hdrs *req)
+{
+	struct hdrs h = *req;
+
+	memcpy(h.eth_dst, req->eth_src, 6);
+	memcpy(h.eth_src, req->eth_dst, 6);
+	h.src = req->dst;
+	h.dst = req->src;
+	h.hop_limit = THINGS_REPLY_HOP_LIMIT;
+	h.n_ext = 0;
+	return h;
+}
+
+void build_echo_pair(struct frame *in, struct frame *out, const struct hdrs *req,
+		     const struct echo *e)
+{
+	struct hdrs rh = reply_hdrs(req);
+	struct echo reply = *e;
+
+	reply.type = ICMP6_ECHO_REPLY;
+	reply.code = 0;
+	build_echo(in, req, e);
+	build_echo(out, &rh, &reply);
 }
 
 void build_ns(struct frame *f, const struct hdrs *h, uint8_t code,

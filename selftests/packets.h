@@ -72,6 +72,16 @@ struct echo {
 };
 
 void build_echo(struct frame *f, const struct hdrs *h, const struct echo *e);
+
+/* What RFC 4443 4.2 and the design ask of the headers of an echo reply:
+ * back to where the request came from, hop limit THINGS_REPLY_HOP_LIMIT,
+ * the same class and flow, no extension headers. */
+struct hdrs reply_hdrs(const struct hdrs *req);
+
+/* An echo request of e (type and code as given) from req, and the reply
+ * it must turn into. */
+void build_echo_pair(struct frame *in, struct frame *out, const struct hdrs *req,
+		     const struct echo *e);
 void build_ns(struct frame *f, const struct hdrs *h, uint8_t code,
 	      const struct in6_addr *target, const uint8_t *opts, size_t opts_len);
 void build_na(struct frame *f, const struct hdrs *h, uint32_t flags,

@@ -19,31 +19,12 @@ static void fill_pattern(uint8_t *data, size_t len)
 		data[i] = (uint8_t)(i * 7 + 3);
 }
 
-/* What RFC 4443 4.2 and the design ask of a reply: back to where the
- * request came from, fresh hop limit, same class and flow, no options. */
-static struct hdrs reply_hdrs(const struct hdrs *req)
-{
-	struct hdrs h = *req;
-
-	memcpy(h.eth_dst, req->eth_src, 6);
-	memcpy(h.eth_src, req->eth_dst, 6);
-	h.src = req->dst;
-	h.dst = req->src;
-	h.hop_limit = THINGS_REPLY_HOP_LIMIT;
-	h.n_ext = 0;
-	return h;
-}
-
 /* A request and the reply it must turn into. */
 static void build_pair(struct frame *in, struct frame *out, const struct hdrs *req,
 		       uint8_t code, const uint8_t *data, size_t len)
 {
-	struct hdrs rh = reply_hdrs(req);
-
-	build_echo(in, req, &(struct echo){ .type = ICMP6_ECHO_REQUEST, .code = code,
-		   .id = ECHO_ID, .seq = ECHO_SEQ, .data = data, .data_len = len });
-	build_echo(out, &rh, &(struct echo){ .type = ICMP6_ECHO_REPLY,
-		   .id = ECHO_ID, .seq = ECHO_SEQ, .data = data, .data_len = len });
+	build_echo_pair(in, out, req, &(struct echo){ .type = ICMP6_ECHO_REQUEST, .code = code,
+			.id = ECHO_ID, .seq = ECHO_SEQ, .data = data, .data_len = len });
 }
 
 static void expect_reply(const struct test_env *env, const struct frame *in,

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/bpf.h>
 
 #include "env.h"
 #include "maps.h"
@@ -19,7 +22,7 @@ static const struct {
 	__u16 flags;
 } prefixes[] = {
 	{ "2001:db8:1::/48", APP_ECHO, THINGS_KIND_ECHO, 0 },
-	{ "2001:db8:1:ff::/64", APP_SUBNET, THINGS_KIND_BOARD, 0 },
+	{ "2001:db8:1:ff::/64", APP_SUBNET, THINGS_KIND_ECHO, 0 },
 	{ HOST_ROUTED "/128", 0, THINGS_KIND_HOST, 0 },
 	{ "2001:db8:2:3::/64", APP_ONLINK, THINGS_KIND_ECHO, THINGS_PF_ONLINK },
 	{ HOST_ONLINK "/128", 0, THINGS_KIND_HOST, THINGS_PF_ONLINK },
@@ -29,10 +32,69 @@ static const struct {
 	  THINGS_PF_ONLINK | THINGS_PF_SILENT },
 	{ "ff3e:30:2001:db8:1::/96", APP_MCAST, THINGS_KIND_ECHO, THINGS_PF_ONLINK },
 	{ "fd00:0:0:99::/64", APP_OUT_OF_RANGE, THINGS_KIND_ECHO, THINGS_PF_ONLINK },
+	{ PREFIX_BOARD "/64", APP_BOARD, THINGS_KIND_BOARD, 0 },
+	{ PREFIX_TREE "/64", APP_TREE, THINGS_KIND_TREE, 0 },
+	/* On-link: answering echo must not depend on it. */
+	{ PREFIX_CANVAS "/64", APP_CANVAS, THINGS_KIND_CANVAS, THINGS_PF_ONLINK },
+	{ PREFIX_BOARD_SILENT "/64", APP_BOARD_SILENT, THINGS_KIND_BOARD, THINGS_PF_SILENT },
+	{ PREFIX_TREE_SILENT "/64", APP_TREE_SILENT, THINGS_KIND_TREE, THINGS_PF_SILENT },
+	{ PREFIX_CANVAS_SILENT "/64", APP_CANVAS_SILENT, THINGS_KIND_CANVAS, THINGS_PF_SILENT },
 };
 
-int world_install(const struct test_env *env)
+struct things_app_cfg world_app_cfg(int app)
 {
+	switch (app) {
+	case APP_BOARD:
+	case APP_BOARD_SILENT:
+		return (struct things_app_cfg){ .lines = BOARD_LINES };
+	case APP_TREE:
+	case APP_TREE_SILENT:
+		return (struct things_app_cfg){ .lights = TREE_LIGHTS };
+	case APP_CANVAS:
+	case APP_CANVAS_SILENT:
+		return (struct things_app_cfg){ .width = CANVAS_WIDTH, .height = CANVAS_HEIGHT };
+	}
+	return (struct things_app_cfg){ 0 };
+}
+
+/* As thingsd makes one: the shape of the `canvases` template, any size. */
+static int canvas_create(struct test_env *env, int app)
+{
+	__u32 key = (__u32)app;
+	int fd = things_canvas_create(key, CANVAS_WIDTH, CANVAS_HEIGHT);
+
+	if (fd < 0) {
+		fprintf(stderr, "creating the framebuffer of app %d: %s\n", app, strerror(-fd));
+		return fd;
+	}
+	env->fb_fd[app] = fd;
+	if (bpf_map_update_elem(env->canvases_fd, &key, &fd, BPF_ANY)) {
+		fprintf(stderr, "putting app %d's framebuffer in canvases: %s\n", app,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int apps_install(struct test_env *env)
+{
+	for (int app = 1; app < APPS_WATCHED; app++) {
+		struct things_app_cfg cfg = world_app_cfg(app);
+		__u32 key = (__u32)app;
+		int err;
+
+		if (bpf_map_update_elem(env->app_cfg_fd, &key, &cfg, BPF_ANY))
+			return -errno;
+		if (cfg.width && (err = canvas_create(env, app)))
+			return err;
+	}
+	return 0;
+}
+
+int world_install(struct test_env *env)
+{
+	int err;
+
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		struct things_prefix_value val = {
 			.app_id = prefixes[i].app_id,
@@ -41,7 +103,6 @@ int world_install(const struct test_env *env)
 		};
 		struct things_prefix_key key;
 		const char *why;
-		int err;
 
 		err = things_prefix_parse(prefixes[i].prefix, &key, 0, &why);
 		if (err) {
@@ -52,6 +113,9 @@ int world_install(const struct test_env *env)
 		if (err)
 			return err;
 	}
+	err = apps_install(env);
+	if (err)
+		return err;
 	return things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0);
 }
 

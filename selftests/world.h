@@ -20,11 +20,34 @@ enum {
 	APP_ROUTER = 3,		/* fd00:0:0:1::/64, on-link, we are a router */
 	APP_SILENT = 4,		/* 2001:db8:5::/48, on-link, echo stays silent */
 	APP_MCAST = 5,		/* ff3e:30:2001:db8:1::/96, on-link (RFC 3306) */
-	APP_SUBNET = 6,		/* 2001:db8:1:ff::/64, a board inside APP_ECHO */
+	APP_SUBNET = 6,		/* 2001:db8:1:ff::/64, an echo app inside APP_ECHO */
+	/* Apps that read the address (PREFIX_* below); silent ones answer
+	 * nothing but change their state all the same. */
+	APP_BOARD = 7,
+	APP_TREE = 8,
+	APP_CANVAS = 9,
+	APP_BOARD_SILENT = 10,
+	APP_TREE_SILENT = 11,
+	APP_CANVAS_SILENT = 12,
 	/* Apps 0..APPS_WATCHED-1 have their counters checked by every case. */
-	APPS_WATCHED = 8,
+	APPS_WATCHED = 13,
 	APP_OUT_OF_RANGE = 300,	/* fd00:0:0:99::/64: an app id past the table */
 };
+
+/* The /64s of the apps that read the address, as text to put an interface
+ * ID after. */
+#define PREFIX_BOARD		"2001:db8:10::"
+#define PREFIX_TREE		"2001:db8:11::"
+#define PREFIX_CANVAS		"2001:db8:12::"
+#define PREFIX_BOARD_SILENT	"2001:db8:13::"
+#define PREFIX_TREE_SILENT	"2001:db8:14::"
+#define PREFIX_CANVAS_SILENT	"2001:db8:15::"
+
+/* Their app_cfg: small, so that the tests go round the rings. */
+#define BOARD_LINES	3
+#define TREE_LIGHTS	4
+#define CANVAS_WIDTH	16
+#define CANVAS_HEIGHT	8
 
 /* Host /128 entries inside APP_ECHO and APP_ONLINK: the kernel's. */
 #define HOST_ROUTED	"2001:db8:1::1"
@@ -40,8 +63,12 @@ extern const uint8_t MAC_PEER[6];	/* the sender's, or our router's */
 
 struct test_env;
 
-/* Fills the prefixes and ifaces maps. Returns 0 or -errno. */
-int world_install(const struct test_env *env);
+/* Fills the prefixes, ifaces and app_cfg maps, and creates the canvases'
+ * framebuffers (in env->fb_fd). Returns 0 or -errno. */
+int world_install(struct test_env *env);
+
+/* The settings the world gives an app (all zero for echo apps). */
+struct things_app_cfg world_app_cfg(int app);
 
 /* Parses a literal address; a typo in a test aborts. */
 struct in6_addr addr6(const char *text);

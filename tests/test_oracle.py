@@ -57,6 +57,7 @@ class Prefix(NamedTuple):
     app: int
     flags: tuple = ()
     kind: str = "echo"
+    cfg: str = ""  # the app's app_cfg, as xdp-testrun --app takes it
 
     def spec(self):
         return ",".join([self.net, f"app={self.app}", f"kind={self.kind}", *self.flags])
@@ -72,7 +73,13 @@ ULA = Prefix("fd00:7::/64", 5, ("onlink",))
 # No operator enters a multicast prefix; this one lets packets get past the
 # lookup to the multicast checks behind it.
 MCAST = Prefix("ff05::/16", 7, ("onlink",))
-PREFIXES = [ROUTED, ROUTED_SUB, ONLINK, HOST, ROUTER, SILENT, ULA, MCAST]
+# Apps that read the address.
+BOARD = Prefix("2001:db8:10::/64", 8, kind="board", cfg="lines=4")
+TREE = Prefix("2001:db8:11::/64", 9, kind="tree", cfg="lights=5")
+CANVAS = Prefix("2001:db8:12::/64", 10, ("onlink",), "canvas", "width=64,height=32")
+QUIET_TREE = Prefix("2001:db8:13::/64", 11, ("silent",), "tree", "lights=2")
+PREFIXES = [ROUTED, ROUTED_SUB, ONLINK, HOST, ROUTER, SILENT, ULA, MCAST,
+            BOARD, TREE, CANVAS, QUIET_TREE]
 HOST_ADDR = "2001:db8:2:1::1"
 OUTSIDE = "2001:db8:99::1"
 
@@ -397,11 +404,71 @@ GROUP_ETHER_DST = [
     Case("echo-to-multicast-mac", echo(addr_in(ONLINK), eth_dst=ALL_NODES_MAC), ""),
 ]
 
-ALL_CASES = ECHO + PASS + SILENT_CASES + NA + NS_PASS + GROUP_ETHER_DST
+
+
+def app_addr(prefix, iid):
+    """The address in prefix's /64 whose interface ID is the 8 bytes iid."""
+    net = ipaddress.IPv6Network(prefix.net).network_address.packed
+    return str(ipaddress.IPv6Address(net[:8] + iid))
+
+
+def _app_case(name, prefix, iid, reason, action, **kw):
+    return Case(name, echo(app_addr(prefix, iid), **kw), reason, (prefix.app, action))
+
+
+RED = bytes.fromhex("0000 00ff 0000 0000")
+
+# Requests to apps that read the address: each is answered as echo is,
+# whatever it did to the app (the batch runs them in this order, so the
+# repeat follows the post it repeats).
+APP_ANSWERED = [
+    _app_case("board-awesome", BOARD, b"Awesome!", "board-posted", "app-update"),
+    _app_case("board-repeat", BOARD, b"Awesome!", "board-repeat", "app-ignored"),
+    _app_case("board-ping-s-1452", BOARD, b"Hi there", "board-posted", "app-update", size=1452),
+    _app_case("board-trailing-spaces", BOARD, b"Hi      ", "board-posted", "app-update"),
+    _app_case("board-empty", BOARD, bytes(8), "board-empty", "app-ignored"),
+    _app_case("board-nul-inside", BOARD, b"Hi\0there", "board-unprintable", "app-ignored"),
+    _app_case("board-dot1q-options", BOARD, b"tagged!!", "board-posted", "app-update",
+              tags=[Dot1Q(vlan=5)], ext=[IPv6ExtHdrHopByHop(), IPv6ExtHdrDestOpt()],
+              pad=bytes(range(8))),
+    _app_case("tree-red", TREE, RED, "tree-lit", "app-update"),
+    _app_case("tree-0B", TREE, RED, "tree-lit", "app-update", size=0),
+    _app_case("tree-1B", TREE, RED, "tree-lit", "app-update", size=1),
+    _app_case("tree-bad-colour", TREE, bytes.fromhex("0000 0100 0000 0000"),
+              "tree-bad-colour", "app-ignored"),
+    _app_case("canvas-opaque", CANVAS, bytes.fromhex("0001 0002 ff80 00ff"),
+              "canvas-painted", "app-update"),
+    _app_case("canvas-blend", CANVAS, bytes.fromhex("0001 0002 0000 ff80"),
+              "canvas-painted", "app-update"),
+    _app_case("canvas-out-of-range", CANVAS, bytes.fromhex("0040 0000 ffff ffff"),
+              "canvas-out-of-range", "app-ignored"),
+    Case("tree-request-checksum-ffff",
+         echo_with_checksum(app_addr(TREE, RED), 0x0000, wire=0xffff),
+         "tree-lit", (TREE.app, "app-update")),
+]
+
+# A wrong checksum is the kernel's to judge: passed untouched.
+APP_PASSED = [
+    Case(f"{p.kind}-bad-checksum",
+         with_bad_checksum(echo(app_addr(p, iid)), ICMPv6EchoRequest),
+         "app-checksum", (p.app, "invalid"))
+    for p, iid in ((BOARD, b"Checksum"), (TREE, RED), (CANVAS, bytes(8)), (QUIET_TREE, RED))
+]
+
+# A silent app changes its state all the same, and answers nothing.
+APP_SILENT = [
+    _app_case("quiet-tree-red", QUIET_TREE, RED, "tree-lit", "app-update"),
+    _app_case("quiet-tree-bad-colour", QUIET_TREE, bytes.fromhex("0000 0000 0000 0100"),
+              "tree-bad-colour", "app-ignored"),
+]
+
+ALL_CASES = (ECHO + PASS + SILENT_CASES + NA + NS_PASS + GROUP_ETHER_DST +
+             APP_ANSWERED + APP_PASSED + APP_SILENT)
 
 
 def config(ifaces=(f"{IFINDEX},{IFACE_MAC}",)):
-    return {"prefixes": [p.spec() for p in PREFIXES], "ifaces": ifaces, "ifindex": IFINDEX}
+    return {"prefixes": [p.spec() for p in PREFIXES], "ifaces": ifaces, "ifindex": IFINDEX,
+            "apps": [f"{p.app},{p.cfg}" for p in PREFIXES if p.cfg]}
 
 
 @pytest.fixture(scope="module", params=["trie", "fast"])
@@ -520,19 +587,20 @@ def names(cases):
 
 # --- tests ------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ECHO, ids=names(ECHO))
+# Apps that read the address answer as echo does, whatever the request did.
+@pytest.mark.parametrize("case", ECHO + APP_ANSWERED, ids=names(ECHO + APP_ANSWERED))
 def test_echo_reply(case, result):
     check_echo_reply(case.packet, result(case))
     assert_counted(case, result(case))
 
 
-@pytest.mark.parametrize("case", PASS, ids=names(PASS))
+@pytest.mark.parametrize("case", PASS + APP_PASSED, ids=names(PASS + APP_PASSED))
 def test_passed_untouched(case, result):
     check_passed(case, result(case))
     assert_counted(case, result(case))
 
 
-@pytest.mark.parametrize("case", SILENT_CASES, ids=names(SILENT_CASES))
+@pytest.mark.parametrize("case", SILENT_CASES + APP_SILENT, ids=names(SILENT_CASES + APP_SILENT))
 def test_silent_app_drops_echo(case, result):
     assert result(case).verdict == "XDP_DROP"
     assert_counted(case, result(case))

@@ -45,12 +45,13 @@ def _counter(token):
     raise ValueError(f"unexpected token {token!r} in xdp-testrun output")
 
 
-def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False):
+def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False, apps=()):
     """Runs packets (scapy packets or bytes) and returns a Batch.
 
     prefixes: "PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]" strings;
     ifaces: "IFINDEX,MAC" strings; ifindex: the ingress interface; fast:
-    the prefixes also in the fast table, as thingsd puts a few of them.
+    the prefixes also in the fast table, as thingsd puts a few of them;
+    apps: "ID,SETTING=N..." strings, each app's app_cfg (and framebuffer).
     """
     args = [str(TESTRUN), "--obj", str(BPF_OBJ), "--stats", "--stats-each"]
     if fast:
@@ -59,6 +60,8 @@ def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False):
         args += ["--prefix", spec]
     for spec in ifaces:
         args += ["--iface", spec]
+    for spec in apps:
+        args += ["--app", spec]
     if ifindex is not None:
         args += ["--ifindex", str(ifindex)]
     stdin = "".join(bytes(p).hex() + "\n" for p in packets)

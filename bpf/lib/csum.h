@@ -50,4 +50,113 @@ static __always_inline __be16 csum_replace2(__be16 check, __be16 old, __be16 new
 	return (__be16)~csum_fold(sum);
 }
 
+/* The most bpf_csum_diff() sums in one call. */
+#define CSUM_CHUNK		512
+/*
+ * Messages up to CSUM_MAX_LEN bytes are verified: the payload of a
+ * 9000-byte jumbo frame, and then some. Longer ones cannot be, and count
+ * as wrong. (This program is not multi-buffer, so its frames are in one
+ * buffer of at most a page anyway.)
+ */
+#define CSUM_MAX_CHUNKS		18
+#define CSUM_MAX_LEN		(CSUM_CHUNK * CSUM_MAX_CHUNKS)
+/* Pieces up to this long are summed without the helper. */
+#define CSUM_INLINE_MAX		64
+
+/* Adds the n bytes at offset off of the frame, n a constant multiple of 4.
+ * Returns 0, or -1 if they are not all inside the frame. */
+static __always_inline int csum_add_piece(const struct pkt *p, __u32 off, __u32 n, __u64 *sum)
+{
+	__u8 *b;
+
+	if (off > 0xffff)
+		return -1;
+	b = p->data + off;
+	if ((void *)(b + n) > p->data_end)
+		return -1;
+	/* A helper call costs more than summing a few words here. */
+	if (n <= CSUM_INLINE_MAX) {
+		const __u32 *w = (const __u32 *)b;
+		__u32 j;
+
+#pragma unroll
+		for (j = 0; j < CSUM_INLINE_MAX / 4; j++)
+			if (j < n / 4)
+				*sum += w[j];
+		return 0;
+	}
+	/* Summed in memory order, as the loads here are; whether the helper
+	 * folds its result or not, it is the same modulo 0xffff. */
+	*sum += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)b, n, 0);
+	return 0;
+}
+
+/* Adds the last len % 4 bytes, at off, padded with zeros (RFC 1071). */
+static __always_inline int csum_add_tail(const struct pkt *p, __u32 off, __u32 len, __u64 *sum)
+{
+	__u8 w[4] = {};
+	__u8 *b;
+
+	if (!(len & 3))
+		return 0;
+	if (off > 0xffff)
+		return -1;
+	b = p->data + off;
+	if ((void *)(b + 1) > p->data_end)
+		return -1;
+	w[0] = b[0];
+	if (len & 2) {
+		if ((void *)(b + 2) > p->data_end)
+			return -1;
+		w[1] = b[1];
+		if (len & 1) {
+			if ((void *)(b + 3) > p->data_end)
+				return -1;
+			w[2] = b[2];
+		}
+	}
+	*sum += *(__u32 *)w;
+	return 0;
+}
+
+/*
+ * Adds the upper-layer message p describes, all p->l4_len bytes of it and
+ * no Ethernet padding. Returns 0, or -1 if it is longer than CSUM_MAX_LEN
+ * or not all inside the frame.
+ */
+static __always_inline int csum_add_message(const struct pkt *p, __u64 *sum)
+{
+	__u32 len = p->l4_len, off = p->l4_off, i;
+
+	if (len > CSUM_MAX_LEN)
+		return -1;
+	for (i = 0; i < CSUM_MAX_CHUNKS; i++) {
+		if ((i + 1) * CSUM_CHUNK > len)
+			break;
+		if (csum_add_piece(p, off + i * CSUM_CHUNK, CSUM_CHUNK, sum))
+			return -1;
+	}
+	/* The rest in halving pieces, piece i at the length rounded down to
+	 * 2 * i. Each offset comes from len alone, not from the pieces before
+	 * it, so all the ways through look the same to the verifier, which
+	 * then walks what follows once rather than once per combination. */
+#pragma unroll
+	for (i = CSUM_CHUNK / 2; i >= 4; i /= 2)
+		if ((len & i) && csum_add_piece(p, off + (len & ~(2 * i - 1)), i, sum))
+			return -1;
+	return csum_add_tail(p, off + (len & ~3U), len, sum);
+}
+
+/* Whether the upper-layer checksum of p, over its pseudo-header and the
+ * whole message, is right (RFC 8200 8.1; RFC 4443 2.3 for ICMPv6). */
+static __always_inline int csum_l4_ok(const struct pkt *p, const struct in6_addr *src,
+				      const struct in6_addr *dst)
+{
+	__u64 sum = csum_ipv6_pseudo(src, dst, p->l4_len, p->l4_proto);
+
+	if (csum_add_message(p, &sum))
+		return 0;
+	return csum_fold(sum) == 0xffff;
+}
+
 #endif

@@ -45,4 +45,64 @@ struct {
 	__type(value, struct things_app);
 } apps SEC(".maps");
 
+/* Apps that read the address: their settings and state (things_abi.h,
+ * "Apps that read the address"). thingsd fills app_cfg; the rest is
+ * written here and read by userspace. */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THINGS_MAX_APPS);
+	__type(key, __u32);
+	__type(value, struct things_app_cfg);
+} app_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, THINGS_RATE_BUCKETS);
+	__type(key, struct things_rate_key);
+	__type(value, struct things_rate_bucket);
+} rate_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THINGS_MAX_APPS);
+	__type(key, __u32);
+	__type(value, struct things_board);
+} boards SEC(".maps");
+
+/* Memory-mappable so live readers follow it without a syscall per event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, THINGS_BOARD_LOG_SLOTS + 1);
+	__type(key, __u32);
+	__type(value, struct things_board_event);
+} board_log SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THINGS_MAX_APPS);
+	__type(key, __u32);
+	__type(value, struct things_tree);
+} trees SEC(".maps");
+
+/* The shape every canvas framebuffer has. BPF_F_INNER_MAP lets thingsd
+ * put in framebuffers of any size: only this template has one entry. */
+struct canvas_fb {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	/* struct things_canvas_slot; a type only pointed at here would reach
+	 * BTF as a bare forward declaration, which has no size. */
+	__type(value, __u64);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, THINGS_MAX_APPS);
+	__type(key, __u32);
+	__array(values, struct canvas_fb);
+} canvases SEC(".maps");
+
 #endif

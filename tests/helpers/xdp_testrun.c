@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -36,6 +38,11 @@ struct iface_entry {
 	unsigned char mac[6];
 };
 
+struct app_entry {
+	__u32 app_id;
+	struct things_app_cfg cfg;
+};
+
 struct options {
 	const char *obj_path;
 	const char *prog_name;
@@ -43,6 +50,8 @@ struct options {
 	size_t n_prefixes;
 	struct iface_entry *ifaces;
 	size_t n_ifaces;
+	struct app_entry *apps;
+	size_t n_apps;
 	__u32 ingress_ifindex;
 	int stats;
 	int stats_each;
@@ -62,7 +71,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: xdp-testrun [--obj FILE] [--prog NAME]\n"
 		"                   [--prefix PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]]...\n"
-		"                   [--iface IFINDEX,MAC]... [--ifindex N] [--fast] [--stats]\n"
+		"                   [--iface IFINDEX,MAC]... [--app ID,SETTING=N...]...\n"
+		"                   [--ifindex N] [--fast] [--stats]\n"
 		"                   [--stats-each]\n"
 		"                   [-v] [-h]\n"
 		"\n"
@@ -73,6 +83,9 @@ static void usage(FILE *out)
 		"  --prog NAME     XDP program in it (default " DEFAULT_PROG ")\n"
 		"  --prefix SPEC   add an entry to the prefixes map\n"
 		"  --iface SPEC    add an interface with its MAC to the ifaces map\n"
+		"  --app SPEC      set an app's app_cfg: lines, lights, width, height, rate,\n"
+		"                  burst, rate_prefix; a width and height also give it a\n"
+		"                  canvas framebuffer of that size, as thingsd does\n"
 		"  --ifindex N     ingress interface of every packet (default 1, lo)\n"
 		"  --fast          also put the prefixes in the fast table, as thingsd does\n"
 		"                  when they fit (an error if they do not)\n"
@@ -208,6 +221,73 @@ static int parse_iface_spec(const char *spec, struct iface_entry *e)
 	return 0;
 }
 
+/* The app_cfg fields --app sets, by name. */
+static const struct {
+	const char *name;
+	size_t off, size;
+} app_settings[] = {
+#define APP_SETTING(field) { #field, offsetof(struct things_app_cfg, field), \
+			     sizeof(((struct things_app_cfg *)0)->field) }
+	APP_SETTING(lines), APP_SETTING(lights), APP_SETTING(width), APP_SETTING(height),
+	APP_SETTING(rate), APP_SETTING(burst), APP_SETTING(rate_prefix),
+#undef APP_SETTING
+};
+
+/* Sets the setting `tok` (NAME=N) names; -1 if there is no such setting
+ * or N does not fit it. */
+static int app_setting(struct things_app_cfg *cfg, const char *tok)
+{
+	const char *eq = strchr(tok, '=');
+	unsigned char *field;
+	size_t i, n = sizeof(app_settings) / sizeof(app_settings[0]);
+	__u32 v;
+
+	for (i = 0; eq && i < n; i++)
+		if (strlen(app_settings[i].name) == (size_t)(eq - tok) &&
+		    !strncmp(tok, app_settings[i].name, (size_t)(eq - tok)))
+			break;
+	if (!eq || i == n || parse_u32(eq + 1, &v) ||
+	    (app_settings[i].size < 4 && v >> (8 * app_settings[i].size)))
+		return -1;
+	field = (unsigned char *)cfg + app_settings[i].off;
+	if (app_settings[i].size == 1)
+		*field = (__u8)v;
+	else if (app_settings[i].size == 2)
+		*(__u16 *)field = (__u16)v;
+	else
+		*(__u32 *)field = v;
+	return 0;
+}
+
+/* ID,SETTING=N[,SETTING=N]... */
+static int parse_app_spec(const char *spec, struct app_entry *e)
+{
+	char *copy = strdup(spec), *save = NULL, *tok;
+	int err = -1;
+
+	if (!copy) {
+		pr_err("out of memory\n");
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || parse_u32(tok, &e->app_id) || e->app_id >= THINGS_MAX_APPS) {
+		pr_err("--app %s: the app id must be a number below %d\n", spec, THINGS_MAX_APPS);
+		goto cleanup;
+	}
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		if (app_setting(&e->cfg, tok)) {
+			pr_err("--app %s: '%s' is not SETTING=N with a setting and a value"
+			       " it holds\n", spec, tok);
+			goto cleanup;
+		}
+	}
+	err = 0;
+cleanup:
+	free(copy);
+	return err;
+}
+
 static int append(void **array, size_t *n, size_t size, const void *elem)
 {
 	void *grown = realloc(*array, (*n + 1) * size);
@@ -230,6 +310,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "prog", required_argument, NULL, 'p' },
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "iface", required_argument, NULL, 'I' },
+		{ "app", required_argument, NULL, 'A' },
 		{ "ifindex", required_argument, NULL, 'i' },
 		{ "fast", no_argument, NULL, 'f' },
 		{ "stats", no_argument, NULL, 's' },
@@ -240,6 +321,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int verbosity = THINGS_LOG_WARN;
 	struct prefix_entry pe;
 	struct iface_entry ie;
+	struct app_entry ae;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -258,6 +340,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'I':
 			if (parse_iface_spec(optarg, &ie) ||
 			    append((void **)&o->ifaces, &o->n_ifaces, sizeof(ie), &ie))
+				return 2;
+			break;
+		case 'A':
+			if (parse_app_spec(optarg, &ae) ||
+			    append((void **)&o->apps, &o->n_apps, sizeof(ae), &ae))
 				return 2;
 			break;
 		case 'i':
@@ -522,6 +609,52 @@ static int fill_fast_table(struct bpf_object *obj, int prefixes_fd)
 	return 0;
 }
 
+/* A framebuffer of the app's size in `canvases`, which keeps it. */
+static int canvas_add(struct bpf_object *obj, const struct app_entry *a)
+{
+	int canvases_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_CANVASES);
+	int fd, err = 0;
+
+	if (canvases_fd < 0) {
+		pr_err("object has no %s map\n", THINGS_PIN_CANVASES);
+		return -1;
+	}
+	fd = things_canvas_create(a->app_id, a->cfg.width, a->cfg.height);
+	if (fd < 0) {
+		pr_err("creating app %u's framebuffer: %s\n", a->app_id, strerror(-fd));
+		return -1;
+	}
+	if (bpf_map_update_elem(canvases_fd, &a->app_id, &fd, BPF_ANY)) {
+		pr_err("putting app %u's framebuffer in %s: %s\n", a->app_id,
+		       THINGS_PIN_CANVASES, strerror(errno));
+		err = -1;
+	}
+	close(fd);
+	return err;
+}
+
+static int fill_apps(struct bpf_object *obj, const struct options *o)
+{
+	int cfg_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_APP_CFG);
+
+	if (cfg_fd < 0 && o->n_apps) {
+		pr_err("object has no %s map\n", THINGS_PIN_APP_CFG);
+		return -1;
+	}
+	for (size_t i = 0; i < o->n_apps; i++) {
+		const struct app_entry *a = &o->apps[i];
+
+		if (bpf_map_update_elem(cfg_fd, &a->app_id, &a->cfg, BPF_ANY)) {
+			pr_err("setting app %u's %s: %s\n", a->app_id, THINGS_PIN_APP_CFG,
+			       strerror(errno));
+			return -1;
+		}
+		if (a->cfg.width && a->cfg.height && canvas_add(obj, a))
+			return -1;
+	}
+	return 0;
+}
+
 static int fill_maps(struct bpf_object *obj, const struct options *o)
 {
 	int prefixes_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_PREFIXES);
@@ -551,6 +684,8 @@ static int fill_maps(struct bpf_object *obj, const struct options *o)
 			return -1;
 		}
 	}
+	if (fill_apps(obj, o))
+		return -1;
 	return o->fast ? fill_fast_table(obj, prefixes_fd) : 0;
 }
 
@@ -621,5 +756,6 @@ cleanup:
 	bpf_object__close(obj);
 	free(o.prefixes);
 	free(o.ifaces);
+	free(o.apps);
 	return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,4 +206,20 @@ int things_counters_zero(int map_fd, __u32 first, __u32 count)
 		err = syscall_result(bpf_map_update_elem(map_fd, &idx, zero, BPF_ANY));
 	free(zero);
 	return err;
+}
+
+int things_canvas_create(__u32 app_id, __u32 width, __u32 height)
+{
+	/* The shape of the `canvases` template; only the size differs. */
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	if (!width || !height || width > THINGS_CANVAS_MAX_SIDE || height > THINGS_CANVAS_MAX_SIDE)
+		return -EINVAL;
+	snprintf(name, sizeof(name), THINGS_PIN_CANVAS_FMT, app_id);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32),
+			    sizeof(struct things_canvas_slot), THINGS_CANVAS_SLOTS(width, height),
+			    &opts);
+	return fd < 0 ? -errno : fd;
 }

@@ -22,6 +22,10 @@ int things_iface_del(int ifaces_fd, __u32 ifindex);
 int things_fast_off(int fast_fd);
 int things_fast_sync(int fast_fd, int prefixes_fd);
 
+/* A new, black canvas framebuffer of width x height pixels (see
+ * things_abi.h), named after app_id. Returns its fd, or -errno. */
+int things_canvas_create(__u32 app_id, __u32 width, __u32 height);
+
 /* Sums one slot of a per-CPU counter array over all possible CPUs. */
 int things_counter_read(int map_fd, __u32 idx, struct things_counter *sum);
 
