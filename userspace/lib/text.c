@@ -12,9 +12,7 @@ size_t things_escape(char *out, size_t len, const char *in)
 		char piece[5];
 		size_t n;
 
-		if (*p == '\\')
-			n = (size_t)snprintf(piece, sizeof(piece), "\\\\");
-		else if (*p >= 0x20 && *p < 0x7f)
+		if (*p >= 0x20 && *p < 0x7f)
 			n = (size_t)snprintf(piece, sizeof(piece), "%c", *p);
 		else
 			n = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", *p);

@@ -31,7 +31,7 @@ static int no_more_args(const char *cmd, int argc, char **argv)
 }
 
 /* The NAME argument of the app commands, or NULL after a usage error. */
-static const char *app_name_arg(const char *cmd, int argc, char **argv)
+const char *app_name_arg(const char *cmd, int argc, char **argv)
 {
 	if (argc < 1) {
 		usage_error("'%s' needs an app NAME", cmd);

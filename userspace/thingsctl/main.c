@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* thingsctl: the command line of IPv6 Things. Options and dispatch. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-enum { OPT_RUN_DIR = 256, OPT_PIN_DIR, OPT_TIMEOUT };
+enum { OPT_RUN_DIR = 256, OPT_PIN_DIR, OPT_TIMEOUT, OPT_COUNT };
 
 /* One table gives getopt its options and the help its lines. */
 static const struct global_opt {
@@ -31,6 +32,7 @@ static const struct global_opt {
 	  "the pinned maps, read when thingsd is down (" THINGS_PIN_DIR ")" },
 	{ "timeout", OPT_TIMEOUT, "SEC",
 	  "how long to wait for thingsd's answer (" STR(DEFAULT_TIMEOUT) ")" },
+	{ "count", OPT_COUNT, "N", "board follow: stop after N new messages" },
 	{ "help", 'h', NULL, "this text" },
 };
 #define N_GLOBAL_OPTS (sizeof(global_opts) / sizeof(global_opts[0]))
@@ -62,6 +64,15 @@ static const struct command {
 	  .query = &query_stats },
 	{ "reload", NULL, false, "", "make thingsd re-read its config (as SIGHUP does)",
 	  .run = cmd_reload },
+	{ "board", "show", false, "NAME", "a board's messages, newest first",
+	  .run = cmd_board_show },
+	{ "board", "follow", false, "NAME [--count N]",
+	  "the last messages, then new ones as they come", .run = cmd_board_follow },
+	{ "tree", "show", false, "NAME", "a tree's lights, in order", .run = cmd_tree_show },
+	{ "canvas", "export", false, "NAME FILE",
+	  "the canvas as a PNG (FILE '-': standard output)", .run = cmd_canvas_export },
+	{ "canvas", "clear", false, "NAME", "paint the canvas black (needs root)",
+	  .run = cmd_canvas_clear },
 	{ "help", NULL, false, "", "this text", .run = NULL },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -157,6 +168,19 @@ static int parse_timeout(const char *text, int *out)
 	return 0;
 }
 
+static int parse_count(const char *text, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (end == text || *end || v < 1 || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* Options may come anywhere on the line (getopt permutes), as `thingsctl
  * stats -j` is as natural to type as `thingsctl -j stats`. */
 static int parse_options(int argc, char **argv, struct ctl_opts *o, bool *help)
@@ -191,6 +215,11 @@ static int parse_options(int argc, char **argv, struct ctl_opts *o, bool *help)
 		case OPT_TIMEOUT:
 			if (parse_timeout(optarg, &o->timeout))
 				return usage_error("--timeout wants whole seconds from 1 to 3600, not '%s'",
+						   optarg);
+			break;
+		case OPT_COUNT:
+			if (parse_count(optarg, &o->count))
+				return usage_error("--count wants a number of messages from 1 up, not '%s'",
 						   optarg);
 			break;
 		case ':':

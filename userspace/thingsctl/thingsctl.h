@@ -7,6 +7,8 @@
 
 #include <json-c/json.h>
 
+#include "appstate.h"
+
 #define EXIT_USAGE 2
 
 /* What the global options set; every command gets it. */
@@ -17,6 +19,7 @@ struct ctl_opts {
 	const char *run_dir;
 	const char *pin_dir;
 	int timeout;		/* seconds to wait for the daemon's reply */
+	long count;		/* board follow: new messages to wait for; 0: no end */
 };
 
 /* Each prints "thingsctl: MSG" on stderr; they return the exit status. */
@@ -37,6 +40,9 @@ int cmd_query(const struct ctl_opts *o, const char *cmd, const struct query *q, 
 int cmd_app_add(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_reload(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+/* The NAME argument of the app commands (argv[0] of argc), or NULL after a
+ * usage error. */
+const char *app_name_arg(const char *cmd, int argc, char **argv);
 
 /* client.c: one request, one reply over the control socket. */
 enum client_status {
@@ -70,5 +76,27 @@ void render_ifaces(const struct ctl_opts *o, json_object *ifaces);
 void render_stats(const struct ctl_opts *o, json_object *stats);
 /* -j output: one line, or indented with -p. */
 void print_json(const struct ctl_opts *o, json_object *obj);
+
+/*
+ * The app views: they read the pins (appstate.h), never the daemon, so they
+ * work while it is down, and only `canvas clear` needs write access.
+ */
+int cmd_board_show(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_board_follow(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_tree_show(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_canvas_export(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_canvas_clear(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+
+/* views.c: finds the app argv[0] names, of kind, in the pins; the command
+ * takes nargs words, whose names args gives for messages. Returns 0, or the
+ * exit status after printing why not. */
+int view_find_app(const struct ctl_opts *o, const char *cmd, int argc, char **argv, int nargs,
+		  const char *args, enum things_app_kind kind, struct appstate_app *app);
+/* board.c, for board follow too: up to max of the board's messages, newest
+ * first, as a JSON array (NULL after printing why not); one message as a
+ * line of text, or of JSON with -j. */
+json_object *board_messages(const struct ctl_opts *o, const struct appstate_app *app,
+			    unsigned int max);
+void board_print_line(const struct ctl_opts *o, json_object *msg);
 
 #endif
