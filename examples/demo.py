@@ -16,6 +16,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 import lab as L  # noqa: E402
 
+THINGS_PING = os.path.join(L.BUILD, "things-ping")
+BOARD, TREE, CANVAS = "2001:db8:1:b0a::/64", "2001:db8:1:7ee::/80", "2001:db8:1:ca5::/64"
+CANVAS_PNG = os.path.join(L.BUILD, "demo-canvas.png")
+
+
+def picture(path):
+    """A small picture to paint: a blue disc with a yellow ring on clear
+    ground (fully transparent pixels are not sent)."""
+    from PIL import Image
+    img = Image.new("RGBA", (24, 24), (0, 0, 0, 0))
+    for y in range(24):
+        for x in range(24):
+            r2 = (x - 11.5) ** 2 + (y - 11.5) ** 2
+            if r2 < 64:
+                img.putpixel((x, y), (40, 90, 220, 255))
+            elif r2 < 121:
+                img.putpixel((x, y), (250, 210, 40, 255))
+    img.save(path)
+
 
 def say(text):
     print("\n\033[1m== %s\033[0m" % text, flush=True)
@@ -63,6 +82,24 @@ def main():
 
             say("ndisc6: a Neighbor Solicitation for a random target, answered by XDP")
             show(client, "ndisc6", "-n", "-r", "2", L.random_address(L.ONLINK, rng), "c0")
+
+            say("the apps that read the address, drawn on with things-ping from the client")
+            show(client, THINGS_PING, "board", BOARD, "Awesome!")
+            show(client, "ping", "-6", "-n", "-c", "1", "-W", "2",
+                 "2001:db8:1:b0a:4869:2066:726f:6d21")
+            show(client, THINGS_PING, "tree", TREE, "red")
+            show(client, THINGS_PING, "tree", TREE, "green")
+            img = os.path.join(lab.tmp, "picture.png")
+            picture(img)
+            show(client, THINGS_PING, "canvas", CANVAS, img, "--at", "20,20")
+            time.sleep(0.2)
+            say("thingsctl board show board")
+            print(d.ctl("board", "show", "board").stdout.rstrip())
+            say("thingsctl tree show tree")
+            print(d.ctl("tree", "show", "tree").stdout.rstrip())
+            say("thingsctl canvas export canvas %s" % CANVAS_PNG)
+            d.ctl("canvas", "export", "canvas", CANVAS_PNG)
+            print("wrote %s (%d bytes)" % (CANVAS_PNG, os.path.getsize(CANVAS_PNG)))
 
             say("thingsctl stats")
             print(d.ctl("stats").stdout.rstrip())

@@ -11,10 +11,20 @@ def test_demo_runs_and_cleans_up():
                          capture_output=True, text=True, timeout=300, env=env)
     out = res.stdout
     assert res.returncode == 0, out + res.stderr
-    assert out.count("64 bytes from 2001:db8:1:") == 4, out
+    # four random addresses of the /48, and the board's "Hi from!"
+    assert out.count("64 bytes from 2001:db8:1:") == 5, out
     assert out.count("64 bytes from 2001:db8:2:3:") == 4, out
     assert "Target link-layer address:" in out, out
     assert "tx-echo-reply" in out and "tx-na" in out, out
+    # The apps: the board shows both posts, the tree its two lights, and
+    # the canvas export is a PNG of the canvas's size with the picture on it.
+    assert "Awesome!" in out and "Hi from!" in out, out
+    assert "#ff0000" in out and "#00ff00" in out, out
+    from PIL import Image
+    img = Image.open(os.path.join(L.BUILD, "demo-canvas.png")).convert("RGB")
+    assert img.size == (64, 64)
+    assert img.getpixel((20 + 12, 20 + 12)) == (40, 90, 220)
+    assert img.getpixel((0, 0)) == (0, 0, 0)
     assert "things-demo-" not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                                 text=True).stdout
     assert not os.path.exists(L.BPFFS + "/things-demo")

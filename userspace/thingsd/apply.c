@@ -91,17 +91,26 @@ int apply_apps(struct thingsd *d)
 
 	for (__u32 id = 1; id < THINGS_MAX_APPS; id++) {
 		struct things_app want = { 0 };
+		const struct things_cfg_app *cfg = NULL;
 
 		for (int i = 0; i < d->n_apps; i++) {
 			struct app_state *a = &d->apps[i];
 
 			if (a->id != id)
 				continue;
+			cfg = &a->cfg;
 			strcpy(want.name, a->cfg.name);
 			want.prefix = a->cfg.prefix;
 			want.kind = (__u16)a->cfg.kind;
 			want.flags = things_cfg_app_flags(&a->cfg);
 			want.ifindex = (__u32)app_ifindex(d, &a->cfg);
+		}
+		/* The app's state and settings are in place before its prefix
+		 * is in the trie (apply_trie comes after). */
+		if (cfg || slots[id].name[0]) {
+			err = appmaps_sync(d, id, &slots[id], cfg);
+			if (err)
+				return err;
 		}
 		if (!memcmp(&want, &slots[id], sizeof(want)))
 			continue;

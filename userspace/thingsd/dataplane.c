@@ -146,6 +146,10 @@ static int open_maps(struct dataplane *dp)
 		{ THINGS_PIN_IFACES, &dp->ifaces_fd },
 		{ THINGS_PIN_APPS, &dp->apps_fd },
 		{ THINGS_PIN_STATS, &dp->stats_fd },
+		{ THINGS_PIN_APP_CFG, &dp->app_cfg_fd },
+		{ THINGS_PIN_BOARDS, &dp->boards_fd },
+		{ THINGS_PIN_TREES, &dp->trees_fd },
+		{ THINGS_PIN_CANVASES, &dp->canvases_fd },
 	};
 
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
@@ -193,6 +197,10 @@ static int open_routes(struct dataplane *dp)
 static void close_maps(struct dataplane *dp)
 {
 	close_fd(&dp->routes_fd);
+	close_fd(&dp->app_cfg_fd);
+	close_fd(&dp->boards_fd);
+	close_fd(&dp->trees_fd);
+	close_fd(&dp->canvases_fd);
 	close_fd(&dp->prefixes_fd);
 	close_fd(&dp->fast_fd);
 	close_fd(&dp->ifaces_fd);
@@ -208,6 +216,7 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 	memset(dp, 0, sizeof(*dp));
 	dp->prefixes_fd = dp->fast_fd = dp->ifaces_fd = dp->apps_fd = -1;
 	dp->stats_fd = dp->routes_fd = -1;
+	dp->app_cfg_fd = dp->boards_fd = dp->trees_fd = dp->canvases_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	err = ensure_bpffs(pin_dir);
 	if (err)

@@ -25,6 +25,10 @@ struct dataplane {
 	int ifaces_fd;
 	int apps_fd;
 	int stats_fd;
+	int app_cfg_fd;
+	int boards_fd;
+	int trees_fd;
+	int canvases_fd;
 	int routes_fd;
 	__u32 prefixes_id;		/* what tells our programs from others' */
 };

@@ -62,6 +62,10 @@ int apply_config(struct thingsd *d, struct things_config *cfg);
 /* Runtime apps: 0, or -errno with *why for the caller to report. */
 int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why);
 int apply_app_del(struct thingsd *d, const char *name);
+/* appmaps.c: app id's settings and state for app (NULL: none any more),
+ * given what the apps map held for it (old). */
+int appmaps_sync(struct thingsd *d, __u32 id, const struct things_app *old,
+		 const struct things_cfg_app *app);
 /* ifaces.c, routes.c: the parts of teardown that apply.c shares. */
 void iface_down(struct thingsd *d, struct iface_state *ifc);
 void routes_remove_ours(struct thingsd *d);
