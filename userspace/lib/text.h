@@ -6,8 +6,9 @@
 
 /*
  * Text from outside (the pins, the daemon, a packet) made safe for a
- * terminal: printable ASCII stays, a backslash doubles, every other byte
- * becomes \xNN. out always ends with a NUL; returns the length the whole
+ * terminal: printable ASCII stays, every other byte becomes \xNN. Text
+ * escaped already (board messages escape their backslashes too) passes
+ * unchanged. out always ends with a NUL; returns the length the whole
  * escaped text needs (as snprintf does).
  */
 size_t things_escape(char *out, size_t len, const char *in);
