@@ -38,7 +38,8 @@ DAEMON_LDLIBS := -lxdp $(LDLIBS)
 DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
-	ndppd ethtool libpng-dev python3-pil
+	ndppd ethtool libpng-dev python3-pil libmicrohttpd-dev chromium chromium-driver \
+	python3-selenium prometheus wrk
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -67,6 +68,9 @@ THINGSCTL_BIN  := $(BUILD)/thingsctl
 THINGS_PING_SRCS := $(wildcard userspace/things-ping/*.c)
 THINGS_PING_HDRS := $(wildcard userspace/things-ping/*.h)
 THINGS_PING_BIN  := $(BUILD)/things-ping
+THINGS_WEB_SRCS  := $(wildcard userspace/apps/things-web/*.c)
+THINGS_WEB_HDRS  := $(wildcard userspace/apps/things-web/*.h)
+THINGS_WEB_BIN   := $(BUILD)/things-web
 
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
@@ -81,7 +85,7 @@ LOADGEN_BIN    := $(BUILD)/bench/loadgen
 .PHONY: all deps selftest test demo bench bench-micro install clean help
 .DELETE_ON_ERROR:
 
-all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
+all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(if $(THINGS_WEB_SRCS),$(THINGS_WEB_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
      $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN)) $(LOADGEN_BIN)
 
 help:
@@ -133,6 +137,10 @@ $(THINGSD_BIN): $(THINGSD_SRCS) $(THINGSD_HDRS) $(SKELS) $(LIBTHINGS) $(LIB_HDRS
 
 $(THINGSCTL_BIN): $(THINGSCTL_SRCS) $(THINGSCTL_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
 	$(CC_ALL) -Iuserspace/thingsctl $(THINGSCTL_SRCS) $(LIBTHINGS) $(LDLIBS) -lpng $(LINK_FLAGS) -o $@
+
+# The web view: a separate program that reads the pins, never writes them.
+$(THINGS_WEB_BIN): $(THINGS_WEB_SRCS) $(THINGS_WEB_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC_ALL) -Iuserspace/apps/things-web $(THINGS_WEB_SRCS) $(LIBTHINGS) $(LDLIBS) -lpng -lmicrohttpd -lpthread $(LINK_FLAGS) -o $@
 
 # The client needs no daemon and no pins: libthings only for prefixes.
 $(THINGS_PING_BIN): $(THINGS_PING_SRCS) $(THINGS_PING_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
