@@ -4,6 +4,7 @@ canvas. The state must outlive restarts and reloads."""
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -217,3 +218,17 @@ def test_silent_board_takes_posts_without_replies(apps):
           "lines", "3")
     assert ping(client, "2001:db8:1:b0b:4869::").returncode != 0
     assert [m["text"] for m in d.ctl_json("board", "show", "quiet")] == ["Hi"]
+
+
+def test_app_settings_are_shown(apps):
+    lab, client, router, host, d = apps
+    shown = {a["name"]: a.get("settings") for a in d.ctl_json("app", "list")}
+    assert shown["board"] == {"lines": 8}
+    assert shown["tree"] == {"lights": 5}
+    assert shown["canvas"] == {"width": 64, "height": 48}
+    assert shown["routed"] == {}
+    text = d.ctl("app", "show", "canvas").stdout
+    assert re.search(r"^width +64$", text, re.M) and re.search(r"^height +48$", text, re.M), text
+    # The same from the pins alone, thingsd stopped.
+    d.stop()
+    assert {a["name"]: a.get("settings") for a in d.ctl_json("app", "list")} == shown

@@ -84,6 +84,43 @@ json_object *things_report_apps(int apps_fd, int stats_fd, const char *name)
 	return arr;
 }
 
+static void add_uint(json_object *o, const char *key, __u32 v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void things_report_app_settings(json_object *apps, int app_cfg_fd)
+{
+	for (size_t i = 0; i < json_object_array_length(apps); i++) {
+		json_object *app = json_object_array_get_idx(apps, i), *v, *s;
+		struct things_app_cfg c;
+		const char *kind;
+		__u32 id;
+
+		if (!json_object_object_get_ex(app, "id", &v))
+			continue;
+		id = (__u32)json_object_get_int(v);
+		if (bpf_map_lookup_elem(app_cfg_fd, &id, &c))
+			continue;
+		kind = json_object_get_string(json_object_object_get(app, "kind"));
+		s = json_object_new_object();
+		if (c.rate) {
+			add_uint(s, "rate", c.rate);
+			add_uint(s, "burst", c.burst);
+			add_uint(s, "rate_prefix", c.rate_prefix);
+		}
+		if (kind && !strcmp(kind, "board"))
+			add_uint(s, "lines", c.lines);
+		if (kind && !strcmp(kind, "tree"))
+			add_uint(s, "lights", c.lights);
+		if (kind && !strcmp(kind, "canvas")) {
+			add_uint(s, "width", c.width);
+			add_uint(s, "height", c.height);
+		}
+		json_object_object_add(app, "settings", s);
+	}
+}
+
 json_object *things_report_stats(int stats_fd, int apps_fd)
 {
 	struct things_counter total = { 0 }, sums[THINGS_R_MAX] = { 0 };

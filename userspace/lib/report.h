@@ -14,6 +14,10 @@
 /* Array of apps: id, name, kind, prefix, onlink, silent, router, ifindex,
  * and per-action counters. name == NULL: every app; else only that one. */
 json_object *things_report_apps(int apps_fd, int stats_fd, const char *name);
+/* Adds to each app of a things_report_apps() array its "settings" from the
+ * app_cfg map: rate, burst, rate_prefix (when rate-limited), and lines,
+ * lights or width and height, as its kind has them. */
+void things_report_app_settings(json_object *apps, int app_cfg_fd);
 /* {"reasons": {...}, "apps": [...], "total": {...}}: where every packet went. */
 json_object *things_report_stats(int stats_fd, int apps_fd);
 /* Array of interfaces in the ifaces map: ifindex, name, mac, allmulti_set. */

@@ -20,14 +20,18 @@ struct pins {
 	int apps;
 	int stats;
 	int ifaces;
+	int app_cfg;	/* -1: pinned by a version without it */
 };
 
 static int open_pin(const char *dir, const char *name, int *fd, char *why, size_t why_len)
 {
 	char path[PATH_MAX];
 
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	*fd = bpf_obj_get(path);
+	/* Reading is all we do: the pins need not be writable to us. */
+	*fd = bpf_obj_get_opts(path, &ro);
 	if (*fd < 0) {
 		snprintf(why, why_len, "cannot open the pinned map %s: %s", path, strerror(errno));
 		return -1;
@@ -41,12 +45,14 @@ static int pins_open(struct pins *p, const char *dir, char *why, size_t why_len)
 	    open_pin(dir, THINGS_PIN_STATS, &p->stats, why, why_len) ||
 	    open_pin(dir, THINGS_PIN_IFACES, &p->ifaces, why, why_len))
 		return -1;
+	if (open_pin(dir, THINGS_PIN_APP_CFG, &p->app_cfg, why, why_len))
+		p->app_cfg = -1;
 	return 0;
 }
 
 static void pins_close(struct pins *p)
 {
-	int *fds[] = { &p->apps, &p->stats, &p->ifaces };
+	int *fds[] = { &p->apps, &p->stats, &p->ifaces, &p->app_cfg };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
@@ -129,7 +135,7 @@ static json_object *status_json(const struct ctl_opts *o, const struct pins *p)
 json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
 			 char *why, size_t why_len)
 {
-	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1 };
+	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1, .app_cfg = -1 };
 	json_object *res = NULL;
 
 	if (pins_open(&p, o->pin_dir, why, why_len))
@@ -142,6 +148,8 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 		res = things_report_apps(p.apps, p.stats, name);
 		if (res)
 			name_interfaces(res);
+		if (res && p.app_cfg >= 0)
+			things_report_app_settings(res, p.app_cfg);
 		break;
 	case PIN_REPORT_IFACES:
 		res = things_report_ifaces(p.ifaces);

@@ -192,6 +192,22 @@ static void counter_rows(struct table *t, json_object *app, bool with_name, bool
 	}
 }
 
+/* One row per setting the app's kind has (rate, lines, width, ...). */
+static void app_settings(struct table *kv, json_object *app)
+{
+	json_object *s;
+
+	if (!json_object_object_get_ex(app, "settings", &s) ||
+	    !json_object_is_type(s, json_type_object))
+		return;
+	json_object_object_foreach(s, key, val) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%" PRId64, json_object_get_int64(val));
+		table_row(kv, key, v);
+	}
+}
+
 void render_app_show(const struct ctl_opts *o, json_object *apps)
 {
 	json_object *app = json_object_array_get_idx(apps, 0);
@@ -209,6 +225,7 @@ void render_app_show(const struct ctl_opts *o, json_object *apps)
 	app_interface(app, line, sizeof(line));
 	table_row(kv, "interface", line);
 	table_row(kv, "origin", str(app, "origin", "-"));
+	app_settings(kv, app);
 	table_print(kv, stdout);
 
 	t = table_new("lrr", (const char *const[]){ "ACTION", "PACKETS", "BYTES" });

@@ -230,6 +230,7 @@ static json_object *apps_report(struct thingsd *d, const char *name)
 		json_object_put(j);
 		return control_error("no app named '%s'", name);
 	}
+	things_report_app_settings(j, d->dp.app_cfg_fd);
 	mark_origin(d, j);
 	return ok_reply(j);
 }
