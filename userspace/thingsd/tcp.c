@@ -54,6 +54,14 @@ int tcp_listen_socket(int flags)
 	return fd;
 }
 
+int tcp_sock_set(struct tcp *t, __u32 id, int fd)
+{
+	/* The SOCKMAP's values are 8 bytes: the fd goes in as a __u64. */
+	__u64 val = (__u64)fd;
+
+	return bpf_map_update_elem(t->socks_fd, &id, &val, BPF_ANY);
+}
+
 /* ---- the program, its maps and its link ---- */
 
 static void pin_path(const struct tcp *t, const char *name, char *path, size_t len)
@@ -448,7 +456,7 @@ int tcp_register(struct thingsd *d, const char *name, int fd, bool *replaced, co
 		return -EINVAL;
 	}
 	*replaced = !bpf_map_lookup_elem(d->tcp->socks_fd, &a->id, &cookie);
-	if (bpf_map_update_elem(d->tcp->socks_fd, &a->id, &fd, BPF_ANY)) {
+	if (tcp_sock_set(d->tcp, a->id, fd)) {
 		*why = strerror(errno);
 		return -errno;
 	}

@@ -111,6 +111,8 @@ void tcp_box_flush(struct tcp *t, __u32 id);
  * steering program (flags: SOCK_NONBLOCK or 0); epoll tags. */
 int tcp_listen_socket(int flags);
 long long tcp_now_ms(void);
+/* Puts fd's socket in the steering map at id: 0 or -1 with errno. */
+int tcp_sock_set(struct tcp *t, __u32 id, int fd);
 #define TCP_TAG_PIDFD	(1ULL << 32)
 #define TCP_TAG_BOX	(2ULL << 32)
 

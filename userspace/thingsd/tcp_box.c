@@ -52,7 +52,7 @@ int tcp_box_open(struct tcp *t, __u32 id)
 			s->ctr[c] = 0;
 	}
 	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) ||
-	    bpf_map_update_elem(t->socks_fd, &id, &fd, BPF_ANY)) {
+	    tcp_sock_set(t, id, fd)) {
 		int err = -errno;
 
 		pr_err("app '%s': cannot put its socketbox listener in place: %s\n", s->name,

@@ -187,7 +187,7 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 	if (pid == 0)
 		exec_server(s, sock, argv, uid, gid, set_ids);
 	/* Steered to from now on; ours closed, so the server's exit frees it. */
-	if (bpf_map_update_elem(t->socks_fd, &id, &sock, BPF_ANY))
+	if (tcp_sock_set(t, id, sock))
 		pr_err("app '%s': cannot put its socket in the steering map: %s\n", s->name,
 		       strerror(errno));
 	close(sock);
