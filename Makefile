@@ -98,7 +98,8 @@ help:
 	@echo "make test       deps + build + selftests + pytest suite"
 	@echo "make demo       deps + build + a live demo in network namespaces"
 	@echo "make bench      deps + build + throughput against the kernel, ndppd and"
-	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS)"
+	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS);"
+	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
@@ -181,12 +182,14 @@ bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 # Everything bench/throughput.py runs: the responders, the load generator
 # and the micro-benchmark whose table it includes.
 BENCH_NEEDS := $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN) $(LOADGEN_BIN) $(THINGSD_BIN) \
-	$(THINGSCTL_BIN)
+	$(THINGSCTL_BIN) $(TCPBENCH_BIN)
+TCP_BENCH_ARGS ?=
 BENCH_ARGS ?=
 
 bench: deps
 	$(MAKE) $(BENCH_NEEDS)
 	$(PYTHON) bench/throughput.py --build $(BUILD) $(BENCH_ARGS)
+	$(PYTHON) bench/tcp.py --build $(BUILD) $(TCP_BENCH_ARGS)
 
 test: deps
 	$(MAKE) all

@@ -417,3 +417,20 @@ target = listen
     assert res.returncode == 1 and "neither can win" in res.stderr, res.stderr
     d.ctl("app", "del", "mine")
     assert curl(client, "2001:db8:1:90::1").stdout.startswith("all ")
+
+
+def test_tcp_bench_smoke(tmp_path):
+    """bench/tcp.py runs through once and leaves nothing behind; how fast
+    anything was is not the question here."""
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(L.REPO, "bench", "tcp.py"),
+                           "--smoke", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "tcp.json") as f:
+        report = json.load(f)
+    assert [r["mode"] for r in report["rows"]] == ["plain", "listen", "socketbox"]
+    assert all(r["conns_per_s"] > 0 and r["reqs_per_s"] > 0 for r in report["rows"])
+    assert not set(report["removed"]["netns"]) & set(L.sh("ip", "netns", "list").stdout.split())
+    assert not os.path.exists(report["removed"]["tmp"])
+    with open(tmp_path / "tcp.md") as f:
+        assert f.read() == proc.stdout
