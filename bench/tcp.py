@@ -64,20 +64,8 @@ def setup(lab, tcpbench):
     client, router, host = L.lan_topology(lab)
     host.sysctl("net.unix.max_dgram_qlen", "1024")
     sock = os.path.join(lab.tmp, "box.sock")
-    conf = L.DEMO_APPS + """
-[app listen]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-exec = %s serve --listen-fds
-
-[app box]
-kind = tcp
-prefix = %s
-ports = 80
-target = socketbox:%s
-""" % (LISTEN_PFX, tcpbench, BOX_PFX, sock)
+    conf = (L.DEMO_APPS + L.tcp_app("listen", LISTEN_PFX, "listen", exec=tcpbench + " serve --listen-fds") +
+            L.tcp_app("box", BOX_PFX, "socketbox:" + sock))
     lab.thingsd(host, conf)
     procs = []
     for args in (("--bind", L.HOST_LAN, "80"), ("--socketbox", sock)):

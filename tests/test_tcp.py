@@ -125,19 +125,7 @@ def tcp_lab():
 
 def test_two_listen_servers_get_their_own_connections(tcp_lab):
     lab, client, host, srv = tcp_lab
-    d = lab.thingsd(host, BASE + """
-[app www-a]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-
-[app www-b]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-""" % (A, B))
+    d = lab.thingsd(host, BASE + L.tcp_app("www-a", A, "listen") + L.tcp_app("www-b", B, "listen"))
     srv.register(host, d, "www-a")
     srv.register(host, d, "www-b")
     for name, addr in (("www-a", "2001:db8:1:a::1"), ("www-a", "2001:db8:1:a:1:2:3:4"),
@@ -161,20 +149,8 @@ target = listen
 
 def test_exec_register_kill_and_restart_with_keep(tcp_lab):
     lab, client, host, srv = tcp_lab
-    d = lab.thingsd(host, BASE + """
-[app run]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-exec = python3 %s fds run
-
-[app reg]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-""" % (A, srv.script, B), args=("--keep",))
+    d = lab.thingsd(host, BASE + L.tcp_app("run", A, "listen", exec="python3 %s fds run" % srv.script) +
+                    L.tcp_app("reg", B, "listen"), args=("--keep",))
     assert wait_for(lambda: curl(client, "2001:db8:1:a::7").stdout.startswith("run local="))
     reg = srv.register(host, d, "reg")
     assert curl(client, "2001:db8:1:b::7").stdout.startswith("reg local=")
@@ -237,25 +213,12 @@ def socketbox_receiver(path, name, stop):
 def test_socketbox_receivers_get_connections_with_real_addresses(tcp_lab):
     lab, client, host, srv = tcp_lab
     tmp = lab.tmp
-    d = lab.thingsd(host, BASE + """
-[app box]
-kind = tcp
-prefix = 2001:db8:1:5b::/64
-ports = 8080
-target = socketbox:%s/box.sock
-
-[app each]
-kind = tcp
-prefix = 2001:db8:1:5c::/64
-ports = 8080
-target = socketbox:%s/each-#//7_-#//P_.sock
-
-[app dead]
-kind = tcp
-prefix = 2001:db8:1:5d::/64
-ports = 8080
-target = socketbox:%s/nobody.sock
-""" % (tmp, tmp, tmp))
+    d = lab.thingsd(host, BASE +
+                    L.tcp_app("box", "2001:db8:1:5b::/64", "socketbox:%s/box.sock" % tmp, "8080") +
+                    L.tcp_app("each", "2001:db8:1:5c::/64",
+                              "socketbox:%s/each-#//7_-#//P_.sock" % tmp, "8080") +
+                    L.tcp_app("dead", "2001:db8:1:5d::/64", "socketbox:%s/nobody.sock" % tmp,
+                              "8080"))
     stop = threading.Event()
     lab.undo.append(stop.set)
     socketbox_receiver(tmp + "/box.sock", "box", stop)
@@ -291,20 +254,8 @@ def fd_count(pid):
 def test_ten_thousand_connections_each_mode_and_no_leak(tcp_lab):
     lab, client, host, srv = tcp_lab
     sock = lab.tmp + "/bench.sock"
-    d = lab.thingsd(host, BASE + """
-[app run]
-kind = tcp
-prefix = %s
-ports = 80
-target = listen
-exec = %s serve --listen-fds
-
-[app box]
-kind = tcp
-prefix = %s
-ports = 80
-target = socketbox:%s
-""" % (A, TCPBENCH, B, sock))
+    d = lab.thingsd(host, BASE + L.tcp_app("run", A, "listen", exec=TCPBENCH + " serve --listen-fds") +
+                    L.tcp_app("box", B, "socketbox:" + sock))
     srv.start(host, TCPBENCH, "serve", "--socketbox", sock)
     assert wait_for(lambda: curl(client, "2001:db8:1:a::1").returncode == 0)
     assert curl(client, "2001:db8:1:b::1").returncode == 0
@@ -325,13 +276,7 @@ target = socketbox:%s
 def test_accept_out_of_descriptors_backs_off(tcp_lab):
     lab, client, host, srv = tcp_lab
     sock = lab.tmp + "/bench.sock"
-    d = lab.thingsd(host, BASE + """
-[app box]
-kind = tcp
-prefix = %s
-ports = 80
-target = socketbox:%s
-""" % (B, sock))
+    d = lab.thingsd(host, BASE + L.tcp_app("box", B, "socketbox:" + sock))
     srv.start(host, TCPBENCH, "serve", "--socketbox", sock)
     assert curl(client, "2001:db8:1:b::1").returncode == 0
     pid = d.proc.pid
@@ -392,13 +337,7 @@ from = 2001:db8:ff::/64
 
 def test_from_picks_the_rule_and_runtime_apps(tcp_lab):
     lab, client, host, srv = tcp_lab
-    d = lab.thingsd(host, BASE + """
-[app all]
-kind = tcp
-prefix = 2001:db8:1:90::/60
-ports = 80
-target = listen
-""")
+    d = lab.thingsd(host, BASE + L.tcp_app("all", "2001:db8:1:90::/60", "listen"))
     srv.register(host, d, "all")
     assert curl(client, "2001:db8:1:90::1").stdout.startswith("all ")
     # A rule for this client only, on the same prefix and port, added at

@@ -604,6 +604,13 @@ static bool id_name_valid(const char *name)
 	return true;
 }
 
+static bool tcp_only_key(int k)
+{
+	return k == THINGS_CFG_APP_PORTS || k == THINGS_CFG_APP_TARGET ||
+	       k == THINGS_CFG_APP_FROM || k == THINGS_CFG_APP_EXEC ||
+	       k == THINGS_CFG_APP_USER || k == THINGS_CFG_APP_GROUP;
+}
+
 /* The keys of tcp apps; 0 or -EINVAL with msg set. */
 static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *msg, size_t len)
 {
@@ -709,15 +716,6 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 	case THINGS_CFG_APP_ALLOW_WIDE:
 		flag = &app->allow_wide;
 		break;
-	case THINGS_CFG_APP_PORTS:
-	case THINGS_CFG_APP_TARGET:
-	case THINGS_CFG_APP_FROM:
-	case THINGS_CFG_APP_EXEC:
-	case THINGS_CFG_APP_USER:
-	case THINGS_CFG_APP_GROUP:
-		if (tcp_key(app, k, value, msg, sizeof(msg)))
-			return -EINVAL;
-		break;
 	case -1:
 		snprintf(msg, sizeof(msg),
 			 "unknown key '%.32s' in [app %s] (kind, prefix, onlink, interface, silent, "
@@ -726,6 +724,11 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 			 key, app->name);
 		return -ENOENT;
 	default:
+		if (tcp_only_key(k)) {
+			if (tcp_key(app, k, value, msg, sizeof(msg)))
+				return -EINVAL;
+			break;
+		}
 		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 			if (nums[i].key != k)
 				continue;
@@ -762,15 +765,8 @@ static bool key_fits_kind(int key, int kind)
 	case THINGS_CFG_APP_RATE_PREFIX:
 		return kind == THINGS_KIND_BOARD || kind == THINGS_KIND_TREE ||
 		       kind == THINGS_KIND_CANVAS;
-	case THINGS_CFG_APP_PORTS:
-	case THINGS_CFG_APP_TARGET:
-	case THINGS_CFG_APP_FROM:
-	case THINGS_CFG_APP_EXEC:
-	case THINGS_CFG_APP_USER:
-	case THINGS_CFG_APP_GROUP:
-		return kind == THINGS_KIND_TCP;
 	}
-	return true;
+	return !tcp_only_key(key) || kind == THINGS_KIND_TCP;
 }
 
 /* The longest prefix a kind's address layout leaves room for. */

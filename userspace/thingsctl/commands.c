@@ -112,14 +112,18 @@ out:
 	return ret;
 }
 
-/* A command that changes something: thingsd must be there. */
 static int run_change(const struct ctl_opts *o, const char *what, json_object *req)
+{
+	return run_change_fd(o, what, req, -1);
+}
+
+int run_change_fd(const struct ctl_opts *o, const char *what, json_object *req, int pass_fd)
 {
 	json_object *result = NULL;
 	char why[WHY_LEN];
 	int ret = EXIT_FAILURE;
 
-	switch (client_call(o, req, &result, why, sizeof(why))) {
+	switch (client_call_fd(o, req, pass_fd, &result, why, sizeof(why))) {
 	case CLIENT_OK:
 		if (o->json)
 			print_json(o, result);

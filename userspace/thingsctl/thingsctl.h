@@ -41,6 +41,9 @@ int cmd_query(const struct ctl_opts *o, const char *cmd, const struct query *q, 
 int cmd_app_add(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_reload(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+/* A command that changes something: thingsd must be there. The request
+ * (taken over) goes with pass_fd as SCM_RIGHTS when it is >= 0. */
+int run_change_fd(const struct ctl_opts *o, const char *what, json_object *req, int pass_fd);
 /* The NAME argument of the app commands (argv[0] of argc), or NULL after a
  * usage error. */
 const char *app_name_arg(const char *cmd, int argc, char **argv);
