@@ -41,7 +41,8 @@ while True:
     c, peer = ls.accept()
     local = c.getsockname()
     c.recv(4096)
-    body = "%s local=[%s]:%d peer=[%s]:%d\n" % (name, local[0], local[1], peer[0], peer[1])
+    body = "%s local=[%s]:%d peer=[%s]:%d uid=%d gid=%d\n" % (
+        name, local[0], local[1], peer[0], peer[1], os.getuid(), os.getgid())
     c.sendall(("HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
     c.close()
 '''
@@ -373,3 +374,25 @@ def test_tcp_bench_smoke(tmp_path):
     assert not os.path.exists(report["removed"]["tmp"])
     with open(tmp_path / "tcp.md") as f:
         assert f.read() == proc.stdout
+
+
+def test_reload_changes_ports_and_exec_runs_as_its_user(tcp_lab):
+    lab, client, host, srv = tcp_lab
+    os.chmod(lab.tmp, 0o755)    # the server script, for user nobody
+    conf = BASE + L.tcp_app("run", A, "listen", exec="python3 %s fds run" % srv.script,
+                            user="nobody", group="nogroup")
+    d = lab.thingsd(host, conf)
+    assert wait_for(lambda: curl(client, "2001:db8:1:a::1").returncode == 0)
+    got = curl(client, "2001:db8:1:a::1").stdout.split()
+    nobody = int(L.sh("id", "-u", "nobody").stdout)
+    nogroup = int(L.sh("getent", "group", "nogroup").stdout.split(":")[2])
+    assert got[3:] == ["uid=%d" % nobody, "gid=%d" % nogroup], got
+    # SIGHUP: the app moves to other ports; the old one is refused at once.
+    d.write_conf(conf.replace("ports = 80", "ports = 8080-8081"))
+    pid = tcp_apps(d)["run"]["server_pid"]
+    d.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: tcp_apps(d)["run"]["ports"] == "8080-8081")
+    assert refused(client, "2001:db8:1:a::1", 80)
+    assert curl(client, "2001:db8:1:a::1", 8081).stdout.startswith("run ")
+    # Only the rule changed: the same server serves.
+    assert tcp_apps(d)["run"]["server_pid"] == pid
