@@ -347,6 +347,11 @@ def test_from_picks_the_rule_and_runtime_apps(tcp_lab):
           "target", "listen", "from", L.CLIENT_LAN + "/128")
     srv.register(host, d, "mine")
     assert curl(client, "2001:db8:1:90::1").stdout.startswith("mine ")
+    # A plain restart: the runtime app comes back from the state dir, and the
+    # socket its server registered is still in the pinned map.
+    d.stop()
+    d.start()
+    assert curl(client, "2001:db8:1:90::1").stdout.startswith("mine ")
     client.ip("addr", "add", "2001:db8:ff::300/64", "dev", "c0", "nodad")
     res = client.run("curl", "-6", "-s", "--interface", "2001:db8:ff::300", "--max-time", "5",
                      "http://[2001:db8:1:90::1]/", check=False)

@@ -611,6 +611,17 @@ static bool tcp_only_key(int k)
 	       k == THINGS_CFG_APP_USER || k == THINGS_CFG_APP_GROUP;
 }
 
+/* A command the runtime apps file reads back the same: no control
+ * characters, no inline comment. */
+static bool exec_writable(const char *cmd)
+{
+	for (const char *p = cmd; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+		    ((*p == '#' || *p == ';') && p > cmd && isspace((unsigned char)p[-1])))
+			return false;
+	return true;
+}
+
 /* The keys of tcp apps; 0 or -EINVAL with msg set. */
 static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *msg, size_t len)
 {
@@ -638,6 +649,11 @@ static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *m
 		}
 		if (things_cmd_split(value, words, argv, &why) < 0)
 			break;
+		if (!exec_writable(value)) {
+			why = "a command has no control characters, and no ' #' or ' ;' (they start "
+			      "a comment in the config)";
+			break;
+		}
 		strcpy(app->exec, value);
 		return 0;
 	case THINGS_CFG_APP_USER:
