@@ -424,16 +424,26 @@ THINGS_STATIC_ASSERT(sizeof(struct things_tcp_match) == 8 + 40 * THINGS_TCP_CAND
 	 * refuses the connection, unless a listener of its own takes it */ \
 	X(NO_SOCKET, "no-socket")					\
 	X(ASSIGN_FAILED, "assign-failed")				\
-	/* thingsd, socketbox targets */				\
+	/* thingsd (socketbox, inetd) or its relay worker (relay) */	\
 	X(ACCEPTED, "accepted")						\
-	X(PASSED, "passed")		/* sent to the receiver */	\
-	/* the receiver is gone, refused it or its queue is full */	\
+	/* socketbox: sent to the receiver; inetd: a child started;	\
+	 * relay: the backend took the connection */			\
+	X(PASSED, "passed")						\
+	/* socketbox: the receiver is gone, refused it or its queue is	\
+	 * full; inetd, relay: over max_children, max_connections */	\
 	X(REFUSED, "refused")						\
-	X(FAILED, "failed")		/* any other error */
+	/* any other error; relay: the backend refused or is down */	\
+	X(FAILED, "failed")						\
+	/* inetd children, relayed connections open now: a gauge */	\
+	X(ACTIVE, "active")						\
+	X(BYTES_IN, "bytes-in")		/* relay: client to backend */	\
+	X(BYTES_OUT, "bytes-out")	/* relay: backend to client */	\
+	/* relay: connect or idle timeout; inetd: a child past timeout */ \
+	X(TIMED_OUT, "timed-out")
 
 #define THINGS_ENUM_TCP_COUNTER(sym, name) THINGS_TCP_##sym,
 enum things_tcp_counter { THINGS_TCP_COUNTERS(THINGS_ENUM_TCP_COUNTER) THINGS_TCP_N_COUNTERS };
-#define THINGS_TCP_SLOTS	8
+#define THINGS_TCP_SLOTS	16
 THINGS_STATIC_ASSERT(THINGS_TCP_N_COUNTERS <= THINGS_TCP_SLOTS, "tcp counter slots");
 #define THINGS_TCP_STATS_IDX(app, ctr) ((app) * THINGS_TCP_SLOTS + (ctr))
 #define THINGS_TCP_STATS_ENTRIES (THINGS_MAX_APPS * THINGS_TCP_SLOTS)

@@ -604,11 +604,27 @@ static bool id_name_valid(const char *name)
 	return true;
 }
 
+/* The keys of one tcp target only; -1 for keys of every tcp app. */
+static int tcp_key_target(int k)
+{
+	switch (k) {
+	case THINGS_CFG_APP_MAX_CHILDREN:
+	case THINGS_CFG_APP_TIMEOUT:
+		return THINGS_TCP_INETD;
+	case THINGS_CFG_APP_MAX_CONNECTIONS:
+	case THINGS_CFG_APP_CONNECT_TIMEOUT:
+	case THINGS_CFG_APP_IDLE_TIMEOUT:
+	case THINGS_CFG_APP_PROXY_PROTOCOL:
+		return THINGS_TCP_RELAY;
+	}
+	return -1;
+}
+
 static bool tcp_only_key(int k)
 {
 	return k == THINGS_CFG_APP_PORTS || k == THINGS_CFG_APP_TARGET ||
 	       k == THINGS_CFG_APP_FROM || k == THINGS_CFG_APP_EXEC ||
-	       k == THINGS_CFG_APP_USER || k == THINGS_CFG_APP_GROUP;
+	       k == THINGS_CFG_APP_USER || k == THINGS_CFG_APP_GROUP || tcp_key_target(k) >= 0;
 }
 
 /* A command the runtime apps file reads back the same: no control
@@ -635,8 +651,25 @@ static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *m
 			break;
 		return 0;
 	case THINGS_CFG_APP_TARGET:
-		if (things_tcp_target_parse(value, &app->target, app->path, &why))
+		if (things_tcp_target_parse(value, &app->target, app->arg, &app->backend, &why))
 			break;
+		if (app->target == THINGS_TCP_INETD && !exec_writable(app->arg)) {
+			why = "a command has no control characters, and no ' #' or ' ;' (they start "
+			      "a comment in the config)";
+			break;
+		}
+		return 0;
+	case THINGS_CFG_APP_PROXY_PROTOCOL:
+		if (!strcmp(value, "none"))
+			app->proxy = THINGS_PROXY_NONE;
+		else if (!strcmp(value, "v1"))
+			app->proxy = THINGS_PROXY_V1;
+		else if (!strcmp(value, "v2"))
+			app->proxy = THINGS_PROXY_V2;
+		else {
+			why = "proxy_protocol is v1, v2 or none";
+			break;
+		}
 		return 0;
 	case THINGS_CFG_APP_FROM:
 		if (things_prefix_parse(value, &app->from, 0, &why))
@@ -672,7 +705,7 @@ static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *m
 int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *value,
 		       const char **why)
 {
-	static char msg[256];
+	static char msg[384];
 	/* Upper bounds of the numeric keys; 0 is refused where it means nothing. */
 	static const struct { int key; __u32 min, max; __u32 off; } nums[] = {
 		{ THINGS_CFG_APP_RATE, 0, 100000000,
@@ -689,6 +722,16 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		  __builtin_offsetof(struct things_cfg_app, width) },
 		{ THINGS_CFG_APP_HEIGHT, 1, THINGS_CANVAS_MAX_SIDE,
 		  __builtin_offsetof(struct things_cfg_app, height) },
+		{ THINGS_CFG_APP_MAX_CHILDREN, 1, THINGS_TCP_MAX_CHILDREN,
+		  __builtin_offsetof(struct things_cfg_app, max_children) },
+		{ THINGS_CFG_APP_TIMEOUT, 0, THINGS_TCP_MAX_SECONDS,
+		  __builtin_offsetof(struct things_cfg_app, timeout) },
+		{ THINGS_CFG_APP_MAX_CONNECTIONS, 1, THINGS_TCP_MAX_CONNECTIONS,
+		  __builtin_offsetof(struct things_cfg_app, max_connections) },
+		{ THINGS_CFG_APP_CONNECT_TIMEOUT, 1, 3600,
+		  __builtin_offsetof(struct things_cfg_app, connect_timeout) },
+		{ THINGS_CFG_APP_IDLE_TIMEOUT, 0, THINGS_TCP_MAX_SECONDS,
+		  __builtin_offsetof(struct things_cfg_app, idle_timeout) },
 	};
 	int k = app_key_index(key);
 	bool *flag = NULL;
@@ -736,11 +779,12 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		snprintf(msg, sizeof(msg),
 			 "unknown key '%.32s' in [app %s] (kind, prefix, onlink, interface, silent, "
 			 "router, allow_wide, rate, burst, rate_prefix, lines, lights, width, height, "
-			 "ports, target, from, exec, user, group)",
+			 "ports, target, from, exec, user, group, max_children, timeout, "
+			 "max_connections, connect_timeout, idle_timeout, proxy_protocol)",
 			 key, app->name);
 		return -ENOENT;
 	default:
-		if (tcp_only_key(k)) {
+		if (tcp_only_key(k) && app_key_types[k] == THINGS_CFG_STRING) {
 			if (tcp_key(app, k, value, msg, sizeof(msg)))
 				return -EINVAL;
 			break;
@@ -864,11 +908,32 @@ int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why
 			snprintf(msg, sizeof(msg), "exec runs a server for target = listen only");
 			return -EINVAL;
 		}
-		if ((app->user[0] || app->group[0]) && !app->exec[0]) {
+		if ((app->user[0] || app->group[0]) && !app->exec[0] &&
+		    app->target != THINGS_TCP_INETD) {
 			*key = app->user[0] ? THINGS_CFG_APP_USER : THINGS_CFG_APP_GROUP;
-			snprintf(msg, sizeof(msg), "%s is who runs exec: it needs exec = COMMAND",
+			snprintf(msg, sizeof(msg),
+				 "%s is who runs a command: it needs exec = COMMAND or an inetd: target",
 				 app_key_names[*key]);
 			return -EINVAL;
+		}
+		for (int k = 0; k < THINGS_CFG_APP_N_KEYS; k++)
+			if (app->key_line[k] && tcp_key_target(k) >= 0 &&
+			    tcp_key_target(k) != app->target) {
+				*key = k;
+				snprintf(msg, sizeof(msg), "%s applies to %s targets only",
+					 app_key_names[k],
+					 tcp_key_target(k) == THINGS_TCP_INETD ? "inetd:" : "relay:");
+				return -EINVAL;
+			}
+		if (app->target == THINGS_TCP_INETD && !app->max_children)
+			app->max_children = THINGS_TCP_DEF_CHILDREN;
+		if (app->target == THINGS_TCP_RELAY) {
+			if (!app->max_connections)
+				app->max_connections = THINGS_TCP_DEF_CONNECTIONS;
+			if (!app->connect_timeout)
+				app->connect_timeout = THINGS_TCP_DEF_CONNECT_S;
+			if (!app->key_line[THINGS_CFG_APP_IDLE_TIMEOUT])
+				app->idle_timeout = THINGS_TCP_DEF_IDLE_S;
 		}
 	}
 	/* Defaults, so that what is kept is what runs. */
@@ -914,10 +979,19 @@ int things_cfg_app_write(const struct things_cfg_app *app, FILE *out)
 		fprintf(out, "width = %u\nheight = %u\n", app->width, app->height);
 	if (app->kind == THINGS_KIND_TCP) {
 		char ports[16 * 12];
+		char target[THINGS_TCP_ARG_MAX + 16];
+		static const char *const proxy[] = { "none", "v1", "v2" };
 
 		things_tcp_ports_format(app->ports, app->n_ports, ports, sizeof(ports));
-		fprintf(out, "ports = %s\ntarget = %s%s\n", ports,
-			app->target == THINGS_TCP_SOCKETBOX ? "socketbox:" : "listen", app->path);
+		things_tcp_target_format(app->target, app->arg, target, sizeof(target));
+		fprintf(out, "ports = %s\ntarget = %s\n", ports, target);
+		if (app->target == THINGS_TCP_INETD)
+			fprintf(out, "max_children = %u\ntimeout = %u\n", app->max_children,
+				app->timeout);
+		if (app->target == THINGS_TCP_RELAY)
+			fprintf(out, "max_connections = %u\nconnect_timeout = %u\nidle_timeout = %u\n"
+				"proxy_protocol = %s\n", app->max_connections, app->connect_timeout,
+				app->idle_timeout, proxy[app->proxy]);
 		if (app->from.prefixlen)
 			fprintf(out, "from = %s\n", things_prefix_format(&app->from, pfx, sizeof(pfx)));
 		if (app->exec[0])

@@ -23,6 +23,15 @@ enum things_xdp_mode {
 	THINGS_XDP_GENERIC,
 };
 
+/* Defaults and bounds of the inetd: and relay: keys. */
+#define THINGS_TCP_DEF_CHILDREN		64
+#define THINGS_TCP_MAX_CHILDREN		4096
+#define THINGS_TCP_DEF_CONNECTIONS	1024
+#define THINGS_TCP_MAX_CONNECTIONS	65536
+#define THINGS_TCP_DEF_CONNECT_S	5
+#define THINGS_TCP_DEF_IDLE_S		3600
+#define THINGS_TCP_MAX_SECONDS		604800	/* a week */
+
 struct things_cfg_iface {
 	char name[IF_NAMESIZE];
 	enum things_xdp_mode mode;
@@ -52,7 +61,13 @@ struct things_cfg_iface {
 	X(FROM, "from", STRING)						\
 	X(EXEC, "exec", STRING)						\
 	X(USER, "user", STRING)						\
-	X(GROUP, "group", STRING)
+	X(GROUP, "group", STRING)					\
+	X(MAX_CHILDREN, "max_children", UINT)				\
+	X(TIMEOUT, "timeout", UINT)					\
+	X(MAX_CONNECTIONS, "max_connections", UINT)			\
+	X(CONNECT_TIMEOUT, "connect_timeout", UINT)			\
+	X(IDLE_TIMEOUT, "idle_timeout", UINT)				\
+	X(PROXY_PROTOCOL, "proxy_protocol", STRING)
 
 #define THINGS_CFG_KEY_ENUM(sym, name, type) THINGS_CFG_APP_##sym,
 enum things_cfg_app_key { THINGS_CFG_APP_KEYS(THINGS_CFG_KEY_ENUM) THINGS_CFG_APP_N_KEYS };
@@ -75,9 +90,18 @@ struct things_cfg_app {
 	int n_ports;
 	struct things_prefix_key from;	/* prefixlen 0: any client */
 	int target;			/* enum things_tcp_target */
-	char path[THINGS_TCP_PATH_MAX];	/* socketbox: the receiver's, with tokens */
+	/* socketbox: the receiver's path, with tokens; inetd: the command;
+	 * relay: HOST:PORT as written, resolved into backend at load */
+	char arg[THINGS_TCP_ARG_MAX];
+	struct sockaddr_in6 backend;
 	char exec[THINGS_TCP_EXEC_MAX];	/* listen: the server thingsd runs; "" none */
 	char user[THINGS_TCP_ID_MAX], group[THINGS_TCP_ID_MAX];
+	/* inetd: children at once, and seconds one may run (0: no end) */
+	__u32 max_children, timeout;
+	/* relay: connections at once; seconds to connect, and of silence
+	 * both ways before a connection is closed (0: none) */
+	__u32 max_connections, connect_timeout, idle_timeout;
+	int proxy;			/* enum things_proxy_protocol */
 	int line;			/* of the section header; 0 at run time */
 	int key_line[THINGS_CFG_APP_N_KEYS];	/* 0: not given */
 };

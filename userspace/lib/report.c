@@ -206,9 +206,10 @@ static void tcp_counters(json_object *o, int stats_fd, __u32 id, int target)
 			c[i] = 0;
 		json_object_object_add(raw, tcp_counter_names[i], json_object_new_uint64(c[i]));
 	}
-	box = target == THINGS_TCP_SOCKETBOX || (target < 0 && c[THINGS_TCP_ACCEPTED]);
+	box = target > THINGS_TCP_LISTEN || (target < 0 && c[THINGS_TCP_ACCEPTED]);
 	/* listen: the kernel accepts for the server, so the program's view
-	 * is the rule's; socketbox: thingsd's, plus what never reached it. */
+	 * is the rule's; socketbox, inetd, relay: thingsd's (or its relay
+	 * worker's), plus what never reached it. */
 	json_object_object_add(o, "accepted", json_object_new_uint64(
 		box ? c[THINGS_TCP_ACCEPTED] : c[THINGS_TCP_MATCHED]));
 	json_object_object_add(o, "passed", json_object_new_uint64(
@@ -217,6 +218,10 @@ static void tcp_counters(json_object *o, int stats_fd, __u32 id, int target)
 		c[THINGS_TCP_NO_SOCKET] + (box ? c[THINGS_TCP_REFUSED] : 0)));
 	json_object_object_add(o, "failed", json_object_new_uint64(
 		c[THINGS_TCP_ASSIGN_FAILED] + (box ? c[THINGS_TCP_FAILED] : 0)));
+	json_object_object_add(o, "active", json_object_new_uint64(c[THINGS_TCP_ACTIVE]));
+	json_object_object_add(o, "bytes_in", json_object_new_uint64(c[THINGS_TCP_BYTES_IN]));
+	json_object_object_add(o, "bytes_out", json_object_new_uint64(c[THINGS_TCP_BYTES_OUT]));
+	json_object_object_add(o, "timed_out", json_object_new_uint64(c[THINGS_TCP_TIMED_OUT]));
 	json_object_object_add(o, "counters", raw);
 }
 

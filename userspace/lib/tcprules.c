@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The keys of tcp apps, and the steering table built from them. */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,11 +96,76 @@ bool things_tcp_ports_hold(const struct things_port_range *r, int n, unsigned in
 	return false;
 }
 
-int things_tcp_target_parse(const char *text, int *target, char *path, const char **why)
+/* HOST:PORT of a relay, resolved: the first address the resolver gives. */
+static int backend_parse(const char *text, struct sockaddr_in6 *sa, const char **why)
 {
-	static const char sb[] = "socketbox:";
+	static char msg[160];
+	char host[256];
+	const char *colon = strrchr(text, ':'), *h = text, *p;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+	struct in_addr v4;
+	unsigned int port;
+	size_t hl;
+	int err;
 
-	path[0] = '\0';
+	memset(sa, 0, sizeof(*sa));
+	sa->sin6_family = AF_INET6;
+	p = colon ? colon + 1 : "";
+	if (parse_port(&p, &port) || *p) {
+		*why = "a relay target is relay:HOST:PORT (PORT 1 to 65535)";
+		return -EINVAL;
+	}
+	sa->sin6_port = htons((__u16)port);
+	hl = (size_t)(colon - h);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	} else if (memchr(h, ':', hl)) {
+		*why = "an IPv6 backend is written relay:[ADDRESS]:PORT";
+		return -EINVAL;
+	}
+	if (!hl || hl >= sizeof(host)) {
+		*why = "a relay target is relay:HOST:PORT";
+		return -EINVAL;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET6, host, &sa->sin6_addr) == 1)
+		return 0;
+	if (inet_pton(AF_INET, host, &v4) == 1) {
+		/* v4-mapped: one IPv6 socket reaches either kind of backend. */
+		sa->sin6_addr.s6_addr[10] = sa->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sa->sin6_addr.s6_addr[12], &v4, 4);
+		return 0;
+	}
+	for (const char *c = host; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.') {
+			*why = "a relay's HOST is an IPv4 address, [an IPv6 address] or a host name";
+			return -EINVAL;
+		}
+	err = getaddrinfo(host, NULL, &hints, &res);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot resolve '%.64s': %s", host, gai_strerror(err));
+		*why = msg;
+		return -EINVAL;
+	}
+	if (res->ai_family == AF_INET6) {
+		sa->sin6_addr = ((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+	} else {
+		sa->sin6_addr.s6_addr[10] = sa->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sa->sin6_addr.s6_addr[12], &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+int things_tcp_target_parse(const char *text, int *target, char *arg,
+			    struct sockaddr_in6 *backend, const char **why)
+{
+	static const char sb[] = "socketbox:", inetd[] = "inetd:", relay[] = "relay:";
+
+	arg[0] = '\0';
+	memset(backend, 0, sizeof(*backend));
 	if (!strcmp(text, "listen")) {
 		*target = THINGS_TCP_LISTEN;
 		return 0;
@@ -119,16 +187,50 @@ int things_tcp_target_parse(const char *text, int *target, char *path, const cha
 				return -EINVAL;
 			}
 		*target = THINGS_TCP_SOCKETBOX;
-		strcpy(path, p);
+		strcpy(arg, p);
 		return 0;
 	}
-	if (!strncmp(text, "inetd:", 6) || !strncmp(text, "relay:", 6)) {
-		*why = "inetd: and relay: targets are not served by this version yet "
-		       "(listen, socketbox:PATH)";
-		return -EINVAL;
+	if (!strncmp(text, inetd, sizeof(inetd) - 1)) {
+		const char *p = text + sizeof(inetd) - 1;
+		char words[THINGS_TCP_EXEC_MAX], *argv[THINGS_TCP_EXEC_ARGS + 1];
+
+		if (strlen(p) >= THINGS_TCP_ARG_MAX) {
+			*why = "an inetd command is at most 511 bytes";
+			return -EINVAL;
+		}
+		if (things_cmd_split(p, words, argv, why) < 0)
+			return -EINVAL;
+		*target = THINGS_TCP_INETD;
+		strcpy(arg, p);
+		return 0;
 	}
-	*why = "target must be listen or socketbox:PATH";
+	if (!strncmp(text, relay, sizeof(relay) - 1)) {
+		const char *p = text + sizeof(relay) - 1;
+
+		if (strlen(p) >= THINGS_TCP_ARG_MAX) {
+			*why = "a relay target is relay:HOST:PORT";
+			return -EINVAL;
+		}
+		if (backend_parse(p, backend, why))
+			return -EINVAL;
+		*target = THINGS_TCP_RELAY;
+		strcpy(arg, p);
+		return 0;
+	}
+	*why = "target must be listen, socketbox:PATH, inetd:COMMAND or relay:HOST:PORT";
 	return -EINVAL;
+}
+
+void things_tcp_target_format(int target, const char *arg, char *buf, size_t len)
+{
+	static const char *const kinds[] = { "listen", "socketbox:", "inetd:", "relay:" };
+
+	if (target < 0 || target > THINGS_TCP_RELAY)
+		snprintf(buf, len, "?");
+	else if (target == THINGS_TCP_LISTEN)
+		snprintf(buf, len, "listen");
+	else
+		snprintf(buf, len, "%s%s", kinds[target], arg);
 }
 
 void things_socketbox_path(const char *tmpl, const unsigned char addr[16], unsigned int port,

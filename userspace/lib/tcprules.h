@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include "things_abi.h"
 
 /* The pieces of a tcp app's keys (config.c keeps them in the app). */
@@ -12,6 +13,9 @@
 #define THINGS_TCP_EXEC_MAX	512
 #define THINGS_TCP_EXEC_ARGS	32
 #define THINGS_TCP_ID_MAX	33	/* a user or group name, with its NUL */
+/* A target's argument: a socketbox path, an inetd command, a relay's
+ * HOST:PORT. */
+#define THINGS_TCP_ARG_MAX	THINGS_TCP_EXEC_MAX
 
 struct things_port_range {
 	__u16 lo, hi;		/* inclusive */
@@ -20,7 +24,12 @@ struct things_port_range {
 enum things_tcp_target {
 	THINGS_TCP_LISTEN,	/* the server's own socket, steered to */
 	THINGS_TCP_SOCKETBOX,	/* thingsd accepts and passes each connection */
+	THINGS_TCP_INETD,	/* thingsd runs a command per connection */
+	THINGS_TCP_RELAY,	/* a worker of thingsd's relays it to a backend */
 };
+
+/* proxy_protocol of a relay: the header the backend is sent first. */
+enum things_proxy_protocol { THINGS_PROXY_NONE, THINGS_PROXY_V1, THINGS_PROXY_V2 };
 
 /* "80, 443, 8000-8100": 1 to THINGS_TCP_MAX_RANGES ports or ranges of
  * ports 1-65535, none overlapping another. 0, or -EINVAL with *why. */
@@ -30,9 +39,17 @@ int things_tcp_ports_parse(const char *text, struct things_port_range *r, int *n
 void things_tcp_ports_format(const struct things_port_range *r, int n, char *buf, size_t len);
 bool things_tcp_ports_hold(const struct things_port_range *r, int n, unsigned int port);
 
-/* "listen" or "socketbox:PATH": the kind, and PATH into path
- * (THINGS_TCP_PATH_MAX bytes). 0, or -EINVAL with *why. */
-int things_tcp_target_parse(const char *text, int *target, char *path, const char **why);
+/*
+ * "listen", "socketbox:PATH", "inetd:COMMAND ARGS..." or "relay:HOST:PORT"
+ * (HOST an IPv4 address, [an IPv6 address] or a name, resolved now): the
+ * kind, and what follows the colon into arg (THINGS_TCP_ARG_MAX bytes);
+ * a relay's backend into *backend (IPv4 as ::ffff:a.b.c.d). 0, or -EINVAL
+ * with *why.
+ */
+int things_tcp_target_parse(const char *text, int *target, char *arg,
+			    struct sockaddr_in6 *backend, const char **why);
+/* The target as the config writes it. */
+void things_tcp_target_format(int target, const char *arg, char *buf, size_t len);
 
 /*
  * socketbox's path tokens: #//0_ to #//7_ become the 16-bit group n of the

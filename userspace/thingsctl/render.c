@@ -305,12 +305,20 @@ void render_tcp_list(const struct ctl_opts *o, json_object *apps)
 		snprintf(id, sizeof(id), "%" PRIu64, counter(a, "id"));
 		if (!strcmp(tgt, "socketbox"))
 			snprintf(target, sizeof(target), "socketbox:%s", str(a, "path", ""));
+		else if (!strcmp(tgt, "inetd"))
+			snprintf(target, sizeof(target), "inetd:%s", str(a, "command", ""));
+		else if (!strcmp(tgt, "relay"))
+			snprintf(target, sizeof(target), "relay:%s%s%s", str(a, "backend", ""),
+				 strcmp(str(a, "proxy_protocol", "none"), "none") ? " proxy " : "",
+				 strcmp(str(a, "proxy_protocol", "none"), "none") ?
+				 str(a, "proxy_protocol", "") : "");
 		else if (json_object_object_get_ex(a, "exec", &v))
 			snprintf(target, sizeof(target), "listen (exec)");
 		else
 			snprintf(target, sizeof(target), "%s", tgt);
 		if (json_object_object_get_ex(a, "server_pid", &v) && v)
-			snprintf(sock, sizeof(sock), "yes (server %d)", json_object_get_int(v));
+			snprintf(sock, sizeof(sock), "yes (%s %d)",
+				 !strcmp(tgt, "relay") ? "worker" : "server", json_object_get_int(v));
 		else
 			snprintf(sock, sizeof(sock), "%s",
 				 json_object_get_boolean(json_object_object_get(a, "socket")) ? "yes"
@@ -324,17 +332,18 @@ void render_tcp_list(const struct ctl_opts *o, json_object *apps)
 void render_tcp_stats(const struct ctl_opts *o, json_object *apps)
 {
 	static const char *const head[] = { "NAME", "ACCEPTED", "PASSED", "REFUSED", "FAILED",
-					    NULL };
-	struct table *t = table_new("lrrrr", head);
+					    "ACTIVE", "TIMED-OUT", "BYTES-IN", "BYTES-OUT", NULL };
+	static const char *const keys[] = { "accepted", "passed", "refused", "failed", "active",
+					    "timed_out", "bytes_in", "bytes_out" };
+	struct table *t = table_new("lrrrrrrrr", head);
 
 	for (size_t i = 0; i < count(apps); i++) {
 		json_object *a = json_object_array_get_idx(apps, i);
-		char c[4][24];
-		const char *keys[4] = { "accepted", "passed", "refused", "failed" };
+		char c[8][24];
 
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 8; k++)
 			snprintf(c[k], sizeof(c[k]), "%" PRIu64, counter(a, keys[k]));
-		table_row(t, str(a, "name", "?"), c[0], c[1], c[2], c[3]);
+		table_row(t, str(a, "name", "?"), c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
 	}
 	table_print(t, stdout);
 	if (o->verbose) {

@@ -4,7 +4,9 @@
  * namespace with a pinned BPF link so that steering goes on while thingsd
  * restarts; its pinned maps (rules, the SOCKMAP of listening sockets,
  * counters); and each tcp app's slot: a registered server's socket, a
- * server thingsd runs (tcp_server.c), or a socketbox listener (tcp_box.c).
+ * server or relay worker thingsd runs (tcp_server.c, tcp_relay.c), or a
+ * listener of thingsd's own for socketbox and inetd (tcp_box.c,
+ * tcp_inetd.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +144,7 @@ struct tcp *tcp_open(const char *pin_dir, const char *run_dir)
 		return NULL;
 	}
 	t->rules_fd = t->socks_fd = t->stats_fd = t->ep = t->send_fd = -1;
+	t->kids_next = -1;
 	for (int i = 0; i < THINGS_MAX_APPS; i++)
 		t->slot[i].pidfd = t->slot[i].box_fd = -1;
 	snprintf(t->pin_dir, sizeof(t->pin_dir), "%s", pin_dir);
@@ -199,6 +202,7 @@ void tcp_close(struct tcp *t, bool keep)
 	}
 	if (!keep)
 		tcp_server_reap_all(t, 3000);
+	tcp_inetd_close(t);
 	for (int i = 0; i < t->n_stopping; i++)
 		close(t->stopping[i].pidfd);
 	if (t->link) {
@@ -352,8 +356,12 @@ out:
 static bool slot_is(const struct tcp_slot *s, const struct things_cfg_app *app)
 {
 	return !strcmp(s->name, app->name) && s->target == app->target &&
-	       !strcmp(s->path, app->path) && !strcmp(s->exec, app->exec) &&
-	       !strcmp(s->user, app->user) && !strcmp(s->group, app->group);
+	       !strcmp(s->arg, app->arg) && !strcmp(s->exec, app->exec) &&
+	       !strcmp(s->user, app->user) && !strcmp(s->group, app->group) &&
+	       !memcmp(&s->backend, &app->backend, sizeof(s->backend)) && s->proxy == app->proxy &&
+	       s->max_children == app->max_children && s->timeout == app->timeout &&
+	       s->max_connections == app->max_connections &&
+	       s->connect_timeout == app->connect_timeout && s->idle_timeout == app->idle_timeout;
 }
 
 /* Stops what runs for the slot; forget: its socket is no longer steered
@@ -384,13 +392,23 @@ static void slot_setup(struct tcp *t, __u32 id, const struct things_cfg_app *app
 	slot_release(t, id, !fresh);
 	snprintf(s->name, sizeof(s->name), "%s", app->name);
 	s->target = app->target;
-	strcpy(s->path, app->path);
+	strcpy(s->arg, app->arg);
 	strcpy(s->exec, app->exec);
 	strcpy(s->user, app->user);
 	strcpy(s->group, app->group);
-	if (app->target == THINGS_TCP_SOCKETBOX) {
+	s->backend = app->backend;
+	s->proxy = app->proxy;
+	s->max_children = app->max_children;
+	s->timeout = app->timeout;
+	s->max_connections = app->max_connections;
+	s->connect_timeout = app->connect_timeout;
+	s->idle_timeout = app->idle_timeout;
+	s->gen++;
+	if (app->target == THINGS_TCP_INETD)
+		tcp_inetd_setup(s);
+	if (app->target == THINGS_TCP_SOCKETBOX || app->target == THINGS_TCP_INETD) {
 		tcp_box_open(t, id);
-	} else if (app->exec[0]) {
+	} else if (app->exec[0] || app->target == THINGS_TCP_RELAY) {
 		s->backoff_ms = 0;
 		if (!(fresh && tcp_server_adopt(t, id)))
 			tcp_server_start(t, id, app);
@@ -485,6 +503,8 @@ int tcp_timeout(const struct tcp *t)
 	for (int i = 0; i < t->n_stopping; i++)
 		if (first < 0 || t->stopping[i].kill_at < first)
 			first = t->stopping[i].kill_at;
+	if (t->kids_next >= 0 && (first < 0 || t->kids_next < first))
+		first = t->kids_next;
 	if (first < 0)
 		return -1;
 	return first <= now ? 0 : (int)(first - now);
@@ -504,12 +524,42 @@ void tcp_serve(struct thingsd *d)
 			tcp_box_accept(t, v);
 		else if (tag == TCP_TAG_PIDFD)
 			tcp_server_exited(t, (int)v);
+		else if (tag == TCP_TAG_CHILD)
+			tcp_inetd_exited(t, v);
 	}
 	tcp_server_timers(t, d, tcp_now_ms());
 	tcp_box_timers(t, tcp_now_ms());
+	tcp_inetd_timers(t, tcp_now_ms());
 }
 
 /* ---- tcp-list ---- */
+
+static void tcp_report_target(json_object *j, const struct things_cfg_app *c)
+{
+	static const char *const kinds[] = { "listen", "socketbox", "inetd", "relay" };
+	static const char *const proxy[] = { "none", "v1", "v2" };
+
+	json_object_object_add(j, "target", json_object_new_string(kinds[c->target]));
+	switch (c->target) {
+	case THINGS_TCP_SOCKETBOX:
+		json_object_object_add(j, "path", json_object_new_string(c->arg));
+		break;
+	case THINGS_TCP_INETD:
+		json_object_object_add(j, "command", json_object_new_string(c->arg));
+		json_object_object_add(j, "max_children", json_object_new_int64(c->max_children));
+		json_object_object_add(j, "timeout", json_object_new_int64(c->timeout));
+		break;
+	case THINGS_TCP_RELAY:
+		json_object_object_add(j, "backend", json_object_new_string(c->arg));
+		json_object_object_add(j, "proxy_protocol", json_object_new_string(proxy[c->proxy]));
+		json_object_object_add(j, "max_connections",
+				       json_object_new_int64(c->max_connections));
+		json_object_object_add(j, "connect_timeout",
+				       json_object_new_int64(c->connect_timeout));
+		json_object_object_add(j, "idle_timeout", json_object_new_int64(c->idle_timeout));
+		break;
+	}
+}
 
 json_object *tcp_report(struct thingsd *d)
 {
@@ -538,18 +588,15 @@ json_object *tcp_report(struct thingsd *d)
 		s = &d->tcp->slot[a->id];
 		things_tcp_ports_format(a->cfg.ports, a->cfg.n_ports, ports, sizeof(ports));
 		json_object_object_add(j, "ports", json_object_new_string(ports));
-		json_object_object_add(j, "target", json_object_new_string(
-			a->cfg.target == THINGS_TCP_SOCKETBOX ? "socketbox" : "listen"));
-		if (a->cfg.target == THINGS_TCP_SOCKETBOX)
-			json_object_object_add(j, "path", json_object_new_string(a->cfg.path));
+		tcp_report_target(j, &a->cfg);
 		json_object_object_add(j, "from", a->cfg.from.prefixlen ?
 			json_object_new_string(things_prefix_format(&a->cfg.from, pfx, sizeof(pfx))) :
 			NULL);
-		if (a->cfg.exec[0]) {
+		if (a->cfg.exec[0])
 			json_object_object_add(j, "exec", json_object_new_string(a->cfg.exec));
+		if (a->cfg.exec[0] || a->cfg.target == THINGS_TCP_RELAY)
 			json_object_object_add(j, "server_pid", s->state == SLOT_SERVER ?
 					       json_object_new_int(s->pid) : NULL);
-		}
 		json_object_object_add(j, "origin",
 				       json_object_new_string(a->runtime ? "runtime" : "config"));
 	}

@@ -3,6 +3,7 @@
 #define THINGSD_TCP_H
 
 #include <stdbool.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
@@ -16,12 +17,13 @@ struct bpf_link;
 /* What runs for a slot (a tcp app's id). */
 enum tcp_slot_state {
 	SLOT_NONE,		/* nothing of ours: a registered server's, or none */
-	SLOT_SERVER,		/* exec: the server runs (pidfd is watched) */
-	SLOT_SERVER_WAIT,	/* exec: it exited; started again at restart_at */
-	SLOT_BOX,		/* socketbox: box_fd listens, steered to */
+	/* exec, relay: the server or relay worker runs (pidfd is watched) */
+	SLOT_SERVER,
+	SLOT_SERVER_WAIT,	/* exec, relay: it exited; started again at restart_at */
+	SLOT_BOX,		/* socketbox, inetd: box_fd listens, steered to */
 };
 
-/* The thingsd counters of a socketbox slot, from ACCEPTED on. */
+/* The counters thingsd or a relay worker keeps, from ACCEPTED on. */
 #define TCP_BOX_COUNTERS (THINGS_TCP_N_COUNTERS - THINGS_TCP_ACCEPTED)
 
 struct tcp_slot {
@@ -29,9 +31,12 @@ struct tcp_slot {
 	/* what the slot was set up for: a change means a new setup */
 	int target;
 	char name[THINGS_APP_NAME_MAX];
-	char path[THINGS_TCP_PATH_MAX];
+	char arg[THINGS_TCP_ARG_MAX];	/* socketbox path, inetd command, relay backend */
 	char exec[THINGS_TCP_EXEC_MAX];
 	char user[THINGS_TCP_ID_MAX], group[THINGS_TCP_ID_MAX];
+	struct sockaddr_in6 backend;
+	int proxy;
+	__u32 max_children, timeout, max_connections, connect_timeout, idle_timeout;
 	/* exec */
 	pid_t pid;
 	int pidfd;		/* -1: none */
@@ -45,6 +50,22 @@ struct tcp_slot {
 	int pause_ms;
 	__u64 ctr[TCP_BOX_COUNTERS];
 	bool ctr_dirty;
+	/* inetd: the command split in words, and who runs it */
+	char words[THINGS_TCP_EXEC_MAX];
+	char *argv[THINGS_TCP_EXEC_ARGS + 1];
+	bool argv_ok, set_ids;
+	uid_t uid;
+	gid_t gid;
+	__u32 gen;		/* new setup, new number: children know their own */
+};
+
+/* An inetd child: reaped wherever its slot went meanwhile. */
+struct tcp_child {
+	pid_t pid;
+	int pidfd;		/* -1: entry free */
+	__u32 id, gen;		/* its slot, while the slot is still set up so */
+	long long end_at;	/* SIGTERM then (timeout), or -1 */
+	long long kill_at;	/* SIGKILL then, or -1 */
 };
 
 /* A server being stopped: reaped when it exits, killed if it takes long. */
@@ -67,6 +88,9 @@ struct tcp {
 	struct tcp_slot slot[THINGS_MAX_APPS];
 	struct tcp_stopping stopping[TCP_MAX_STOPPING];
 	int n_stopping;
+	struct tcp_child *kids;
+	int n_kids, cap_kids;	/* entries in use (some free), allocated */
+	long long kids_next;	/* earliest end_at or kill_at, or -1 */
 };
 
 /* tcp.c: the steering program, pinned maps and link; the slots. */
@@ -106,7 +130,24 @@ void tcp_box_close(struct tcp *t, __u32 id);
 void tcp_box_accept(struct tcp *t, __u32 id);
 void tcp_box_timers(struct tcp *t, long long now);
 void tcp_box_flush(struct tcp *t, __u32 id);
+/* A socketbox or inetd slot's counter, kept until the next flush. */
+void tcp_box_count(struct tcp_slot *s, enum things_tcp_counter c, __s64 by);
 
+/* tcp_inetd.c: a child per connection for inetd targets. */
+/* Splits the command and finds the ids: false (logged) if it cannot run. */
+bool tcp_inetd_setup(struct tcp_slot *s);
+/* Takes fd: a child runs with it, or it is refused and reset. */
+void tcp_inetd_spawn(struct tcp *t, __u32 id, int fd);
+void tcp_inetd_exited(struct tcp *t, __u32 idx);
+/* Ends children past their timeout; returns the next deadline or -1. */
+void tcp_inetd_timers(struct tcp *t, long long now);
+void tcp_inetd_close(struct tcp *t);
+
+/* tcp_relay.c: the relay worker, in a process of its own (never returns);
+ * sock: the rule's listener; stats_fd: the counters' map. */
+void tcp_relay_main(const struct tcp_slot *s, __u32 id, int sock, int stats_fd);
+/* Resets a socket: the peer learns at once that it is not served. */
+void tcp_reset(int fd);
 /* Shared: a listening TCP socket on [::1], reached only through the
  * steering program (flags: SOCK_NONBLOCK or 0); epoll tags. */
 int tcp_listen_socket(int flags);
@@ -115,5 +156,6 @@ long long tcp_now_ms(void);
 int tcp_sock_set(struct tcp *t, __u32 id, int fd);
 #define TCP_TAG_PIDFD	(1ULL << 32)
 #define TCP_TAG_BOX	(2ULL << 32)
+#define TCP_TAG_CHILD	(3ULL << 32)
 
 #endif

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * socketbox targets: thingsd accepts each connection the steering program
+ * Targets served from thingsd's own listener, one per rule: inetd (a child
+ * per connection, tcp_inetd.c) and socketbox.
+ *
+ * socketbox: thingsd accepts each connection the steering program
  * hands its listener and sends it on with socketbox's "A" protocol
  * (socketbox.h) to the rule's path, its tokens filled from the
  * connection's local address and port. Sending never waits: a receiver
@@ -44,13 +47,16 @@ int tcp_box_open(struct tcp *t, __u32 id)
 		pr_err("app '%s': cannot make its socketbox listener: %s\n", s->name, strerror(-fd));
 		return fd;
 	}
-	/* Counted on from where an earlier thingsd left off. */
+	/* Counted on from where an earlier thingsd left off; its children
+	 * are not ours to count. */
 	for (int c = 0; c < TCP_BOX_COUNTERS; c++) {
 		__u32 idx = THINGS_TCP_STATS_IDX(id, THINGS_TCP_ACCEPTED + c);
 
 		if (bpf_map_lookup_elem(t->stats_fd, &idx, &s->ctr[c]))
 			s->ctr[c] = 0;
 	}
+	s->ctr[THINGS_TCP_ACTIVE - THINGS_TCP_ACCEPTED] = 0;
+	s->ctr_dirty = true;
 	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) ||
 	    tcp_sock_set(t, id, fd)) {
 		int err = -errno;
@@ -64,7 +70,10 @@ int tcp_box_open(struct tcp *t, __u32 id)
 	s->paused = false;
 	s->pause_ms = 0;
 	s->state = SLOT_BOX;
-	pr_info("app '%s': passing connections to socketbox:%s\n", s->name, s->path);
+	if (s->target == THINGS_TCP_INETD)
+		pr_info("app '%s': a child per connection: %s\n", s->name, s->arg);
+	else
+		pr_info("app '%s': passing connections to socketbox:%s\n", s->name, s->arg);
 	return 0;
 }
 
@@ -96,14 +105,18 @@ void tcp_box_flush(struct tcp *t, __u32 id)
 	s->ctr_dirty = false;
 }
 
-static void count(struct tcp_slot *s, enum things_tcp_counter c)
+void tcp_box_count(struct tcp_slot *s, enum things_tcp_counter c, __s64 by)
 {
-	s->ctr[c - THINGS_TCP_ACCEPTED]++;
+	s->ctr[c - THINGS_TCP_ACCEPTED] += (__u64)by;
 	s->ctr_dirty = true;
 }
 
-/* A connection not passed on: reset, so the client knows at once. */
-static void drop(int fd)
+static void count(struct tcp_slot *s, enum things_tcp_counter c)
+{
+	tcp_box_count(s, c, 1);
+}
+
+void tcp_reset(int fd)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
@@ -120,10 +133,10 @@ static void pass(struct tcp *t, struct tcp_slot *s, int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&local, &len) || local.sin6_family != AF_INET6) {
 		count(s, THINGS_TCP_FAILED);
-		drop(fd);
+		tcp_reset(fd);
 		return;
 	}
-	things_socketbox_path(s->path, local.sin6_addr.s6_addr, ntohs(local.sin6_port), path);
+	things_socketbox_path(s->arg, local.sin6_addr.s6_addr, ntohs(local.sin6_port), path);
 	err = things_socketbox_send(t->send_fd, path, fd);
 	if (!err) {
 		count(s, THINGS_TCP_PASSED);
@@ -135,7 +148,7 @@ static void pass(struct tcp *t, struct tcp_slot *s, int fd)
 	else
 		count(s, THINGS_TCP_FAILED);
 	pr_debug("app '%s': cannot pass a connection to %s: %s\n", s->name, path, strerror(-err));
-	drop(fd);
+	tcp_reset(fd);
 }
 
 static void pause_accepting(struct tcp *t, __u32 id, int err)
@@ -156,13 +169,16 @@ void tcp_box_accept(struct tcp *t, __u32 id)
 	struct tcp_slot *s = &t->slot[id];
 
 	for (int i = 0; i < ACCEPTS_PER_ROUND && s->box_fd >= 0 && !s->paused; i++) {
-		/* Blocking, as receivers expect the sockets they are given. */
+		/* Blocking, as receivers and inetd programs expect. */
 		int fd = accept4(s->box_fd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (fd >= 0) {
 			s->pause_ms = 0;
 			count(s, THINGS_TCP_ACCEPTED);
-			pass(t, s, fd);
+			if (s->target == THINGS_TCP_INETD)
+				tcp_inetd_spawn(t, id, fd);
+			else
+				pass(t, s, fd);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

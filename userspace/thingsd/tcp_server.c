@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Servers thingsd runs for `target = listen` with `exec = ...`, started
+ * Processes thingsd runs for a rule and keeps running: relay workers
+ * (tcp_relay.c, forked with the rule's listener), and servers for `target
+ * = listen` with `exec = ...`, started
  * with the systemd socket-activation convention: the listening socket is
  * descriptor 3, LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES=APP. thingsd keeps
  * no copy of the socket: a server that exits frees its slot, so connections
@@ -129,6 +131,18 @@ static void exec_server(const struct tcp_slot *s, int sock, char **argv, uid_t u
 	_exit(127);
 }
 
+/* In the child: a relay worker with the listener as descriptor 3 and the
+ * counters' map as 4, and nothing else of thingsd's. */
+static void run_relay(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	if (null < 0 || dup2(null, 0) || dup2(sock, 3) != 3 || dup2(stats_fd, 4) != 4)
+		_exit(127);
+	close_range(5, ~0U, 0);
+	tcp_relay_main(s, id, 3, 4);
+}
+
 /* The ids exec runs with; false (logged) if a name is unknown. */
 static bool server_ids(const struct tcp_slot *s, uid_t *uid, gid_t *gid, bool *set)
 {
@@ -164,15 +178,16 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 	char name[64], text[64], why[PATH_MAX + 128];
 	const char *wwhy;
 	long long now = tcp_now_ms();
-	bool set_ids;
-	uid_t uid;
-	gid_t gid;
+	bool set_ids = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int sock = -1, pidfd;
 	pid_t pid;
 
 	(void)app;
 	s->started_ms = now;
-	if (things_cmd_split(s->exec, words, argv, &wwhy) < 0 || !server_ids(s, &uid, &gid, &set_ids))
+	if (s->target != THINGS_TCP_RELAY &&
+	    (things_cmd_split(s->exec, words, argv, &wwhy) < 0 || !server_ids(s, &uid, &gid, &set_ids)))
 		goto retry;
 	sock = tcp_listen_socket(0);
 	if (sock < 0) {
@@ -184,6 +199,8 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 		pr_err("app '%s': cannot fork: %s\n", s->name, strerror(errno));
 		goto retry;
 	}
+	if (pid == 0 && s->target == THINGS_TCP_RELAY)
+		run_relay(s, id, sock, t->stats_fd);
 	if (pid == 0)
 		exec_server(s, sock, argv, uid, gid, set_ids);
 	/* Steered to from now on; ours closed, so the server's exit frees it. */
@@ -207,7 +224,10 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 	snprintf(text, sizeof(text), "%d %llu\n", pid, start_time(pid));
 	if (paths_write_file(t->run_dir, name, text, strlen(text), why, sizeof(why)))
 		pr_warn("app '%s': %s\n", s->name, why);
-	pr_info("app '%s': started server %d: %s\n", s->name, pid, s->exec);
+	if (s->target == THINGS_TCP_RELAY)
+		pr_info("app '%s': started relay worker %d for %s\n", s->name, pid, s->arg);
+	else
+		pr_info("app '%s': started server %d: %s\n", s->name, pid, s->exec);
 	return;
 retry:
 	if (sock >= 0)
@@ -272,7 +292,7 @@ void tcp_server_stop(struct tcp *t, __u32 id)
 		}
 		pr_info("app '%s': stopping server %d\n", s->name, s->pid);
 	}
-	if (s->exec[0]) {
+	if (s->exec[0] || s->target == THINGS_TCP_RELAY) {
 		char name[64], path[PATH_MAX + 80];
 
 		pidfile_name(s, name, sizeof(name));
