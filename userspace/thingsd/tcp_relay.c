@@ -173,6 +173,20 @@ static void pipes_put(struct relay *r, struct conn *c)
 	}
 }
 
+/* With no connection left, the pool goes too: an idle worker holds its
+ * listener and nothing else. */
+static void pipes_trim(struct relay *r)
+{
+	while (r->n_pool) {
+		int(*p)[2] = r->pool[--r->n_pool];
+
+		for (int d = 0; d < 2; d++) {
+			close(p[d][0]);
+			close(p[d][1]);
+		}
+	}
+}
+
 /* ---- connections ---- */
 
 static void conn_close(struct relay *r, struct conn *c, bool failed)
@@ -210,11 +224,16 @@ static struct conn *conn_new(struct relay *r)
 	return c;
 }
 
-static int watch(struct relay *r, int fd, struct conn *c)
+/* The backend's events carry the connection's address with its low bit
+ * set: while connecting, only the backend's say anything. */
+#define BACKEND_BIT 1UL
+
+static int watch(struct relay *r, int fd, struct conn *c, unsigned long side)
 {
 	/* Edge-triggered: each side is drained until the kernel says
 	 * EAGAIN, so one registration serves both directions for good. */
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				  .data.u64 = (unsigned long)c | side };
 
 	return epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 }
@@ -363,7 +382,7 @@ static void start(struct relay *r, int cfd)
 	count(r, THINGS_TCP_ACTIVE, 0);
 	if ((connect(bfd, (const struct sockaddr *)&r->s->backend, sizeof(r->s->backend)) &&
 	     errno != EINPROGRESS) ||
-	    watch(r, cfd, c) || watch(r, bfd, c)) {
+	    watch(r, cfd, c, 0) || watch(r, bfd, c, BACKEND_BIT)) {
 		pr_debug("app '%s': backend %s: %s\n", r->s->name, r->s->arg, strerror(errno));
 		count(r, THINGS_TCP_FAILED, 1);
 		conn_close(r, c, true);
@@ -511,6 +530,8 @@ void tcp_relay_main(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
 
 		if (wait != 0 && r.dirty)
 			flush(&r);
+		if (wait < 0 && !r.active)
+			pipes_trim(&r);
 		n = epoll_wait(r.ep, got, 128, next_wait(&r));
 		r.now = tcp_now_ms();
 		if (n < 0 && errno != EINTR) {
@@ -518,7 +539,8 @@ void tcp_relay_main(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
 			_exit(1);
 		}
 		for (int i = 0; i < n; i++) {
-			struct conn *c = got[i].data.ptr;
+			unsigned long tag = (unsigned long)got[i].data.u64;
+			struct conn *c = (struct conn *)(tag & ~BACKEND_BIT);
 
 			if (c == (void *)&listen_tag) {
 				accept_some(&r);
@@ -530,7 +552,7 @@ void tcp_relay_main(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
 			} else if (c->fd[0] < 0) {
 				continue;	/* closed by an earlier event of this round */
 			} else if (c->connecting) {
-				if (got[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+				if (tag & BACKEND_BIT)
 					connected(&r, c);
 			} else {
 				conn_run(&r, c);

@@ -1,0 +1,279 @@
+"""relay: targets: an IPv6 face for servers that only listen on IPv4 (or
+anywhere else), judged by real backends: nginx bound to 127.0.0.1, with and
+without the PROXY protocol, and HAProxy's accept-proxy as a second reader
+of the header; byte streams checked by SHA-256 on both ends."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+import lab as L
+from test_tcp import tcp_apps, wait_for, curl, fd_count
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+BULK = os.path.join(L.REPO, "tests", "helpers", "bulk.py")
+TCPBENCH = os.path.join(L.BUILD, "bench", "tcpbench")
+BASE = L.DEMO_APPS
+
+NGINX_CONF = """daemon off;
+master_process off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    log_format pp '$proxy_protocol_addr $remote_addr "$request"';
+    server {{
+        listen 127.0.0.1:8081;
+        access_log {tmp}/plain.log pp;
+        root {tmp}/www;
+    }}
+    server {{
+        listen 127.0.0.1:8082 proxy_protocol;
+        access_log {tmp}/proxied.log pp;
+        location / {{ return 200 "client=$proxy_protocol_addr port=$proxy_protocol_port\\n"; }}
+    }}
+}}
+"""
+
+HAPROXY_CONF = """defaults
+    mode http
+    timeout connect 5s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:8083 accept-proxy
+    http-request return status 200 content-type text/plain lf-string "client=%[src] dst=%[dst]\\n"
+"""
+
+
+def listening(ns, addr, port):
+    res = ns.run("python3", "-c", "import socket,sys; socket.create_connection((sys.argv[1], "
+                 "int(sys.argv[2])), timeout=1)", addr, str(port), check=False)
+    return res.returncode == 0
+
+
+class Procs:
+    def __init__(self, lab):
+        self.procs = []
+        lab.undo.append(self.close)
+
+    def start(self, ns, *args, ready=None):
+        p = ns.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.procs.append(p)
+        if ready:
+            line = p.stdout.readline()
+            assert line.strip() == ready, line + (p.stdout.read() if p.poll() is not None else "")
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture
+def relay_lab():
+    with L.Lab("relay") as lab:
+        client, router, host = L.lan_topology(lab)
+        yield lab, client, host, Procs(lab)
+
+
+def start_nginx(lab, host, procs):
+    os.makedirs(os.path.join(lab.tmp, "www"))
+    with open(os.path.join(lab.tmp, "www", "index.html"), "w") as f:
+        f.write("legacy page\n")
+    conf = os.path.join(lab.tmp, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(tmp=lab.tmp))
+    procs.start(host, "nginx", "-e", os.path.join(lab.tmp, "nginx-error.log"), "-p", lab.tmp,
+                "-c", conf)
+    assert wait_for(lambda: listening(host, "127.0.0.1", 8081) and
+                    listening(host, "127.0.0.1", 8082)), open(lab.tmp + "/nginx-error.log").read()
+
+
+def test_nginx_on_ipv4_loopback_gets_the_ipv6_client(relay_lab):
+    lab, client, host, procs = relay_lab
+    start_nginx(lab, host, procs)
+    d = lab.thingsd(host, BASE +
+                    L.tcp_app("web", "2001:db8:1:a::/64", "relay:127.0.0.1:8081") +
+                    L.tcp_app("pp1", "2001:db8:1:b::/64", "relay:127.0.0.1:8082",
+                              proxy_protocol="v1") +
+                    L.tcp_app("pp2", "2001:db8:1:c::/64", "relay:127.0.0.1:8082",
+                              proxy_protocol="v2"))
+    # The page of a server that has no IPv6 at all.
+    assert wait_for(lambda: curl(client, "2001:db8:1:a::80").stdout == "legacy page\n")
+    # Without a header nginx sees the relay: 127.0.0.1.
+    with open(os.path.join(lab.tmp, "plain.log")) as f:
+        assert f.read().split()[1] == "127.0.0.1"
+    # With one, nginx's own parser finds the client, in either version.
+    for addr in ("2001:db8:1:b::1", "2001:db8:1:c::1"):
+        res = curl(client, addr)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.startswith("client=%s port=" % L.CLIENT_LAN), res.stdout
+    with open(os.path.join(lab.tmp, "proxied.log")) as f:
+        logged = [line.split()[0] for line in f]
+    assert logged == [L.CLIENT_LAN, L.CLIENT_LAN], logged
+    apps = tcp_apps(d)
+    assert apps["pp1"]["proxy_protocol"] == "v1" and apps["pp2"]["proxy_protocol"] == "v2"
+    assert apps["web"]["backend"] == "127.0.0.1:8081"
+    # Counters reach the map within a flush interval; the worker flushes
+    # whenever it goes idle.
+    assert wait_for(lambda: tcp_apps(d)["pp1"]["active"] == 0 and
+                    tcp_apps(d)["pp1"]["passed"] == 1)
+    pp1 = tcp_apps(d)["pp1"]
+    assert pp1["accepted"] == 1 and pp1["failed"] == pp1["refused"] == 0, pp1
+    # Both ways counted: the request in, nginx's answer (headers too) out.
+    assert pp1["bytes_in"] > 50 and pp1["bytes_out"] > len("client=") + len(L.CLIENT_LAN)
+    text = d.ctl("tcp", "list").stdout
+    assert "relay:127.0.0.1:8082 proxy v1" in text, text
+    stats = d.ctl("tcp", "stats").stdout
+    assert "BYTES-IN" in stats and "pp2" in stats, stats
+
+
+def test_haproxy_accept_proxy_reads_both_versions(relay_lab):
+    lab, client, host, procs = relay_lab
+    conf = os.path.join(lab.tmp, "haproxy.cfg")
+    with open(conf, "w") as f:
+        f.write(HAPROXY_CONF)
+    procs.start(host, "haproxy", "-db", "-f", conf)
+    assert wait_for(lambda: listening(host, "127.0.0.1", 8083))
+    lab.thingsd(host, BASE +
+                L.tcp_app("v1", "2001:db8:1:b::/64", "relay:127.0.0.1:8083", "80, 8080",
+                          proxy_protocol="v1") +
+                L.tcp_app("v2", "2001:db8:1:c::/64", "relay:127.0.0.1:8083", "80, 8080",
+                          proxy_protocol="v2"))
+    for addr in ("2001:db8:1:b::1", "2001:db8:1:c:1:2:3:4"):
+        for port in (80, 8080):
+            res = curl(client, addr, port)
+            assert res.returncode == 0, res.stderr
+            # The client's address, and the one it dialled as the destination.
+            assert res.stdout.split() == ["client=" + L.CLIENT_LAN, "dst=" + addr], res.stdout
+
+
+def bulk_send(client, addr, port, count, reply, timeout=120):
+    out = L.sh("nsenter", "--net=" + client.path, "python3", BULK, "send", addr, str(port),
+               str(count), str(reply), timeout=timeout).stdout
+    return json.loads(out)
+
+
+def test_half_close_both_ways_and_a_backend_that_is_down(relay_lab):
+    lab, client, host, procs = relay_lab
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", str(4 << 20), ready="ready")
+    d = lab.thingsd(host, BASE + L.tcp_app("sink", "2001:db8:1:a::/64", "relay:127.0.0.1:9000") +
+                    L.tcp_app("down", "2001:db8:1:d::/64", "relay:127.0.0.1:9009"))
+    # The sink answers only after end of stream: the client's shutdown
+    # must reach it through the relay, and its whole answer come back
+    # after that, followed by its own end.
+    res = bulk_send(client, "2001:db8:1:a::1", 80, 300000, 4 << 20)
+    assert res["server_got"] == 300000 and res["server_sha256"] == res["sha256"], res
+    assert res["reply_bytes"] == 4 << 20 and res["reply_ok"], res
+    # Nobody listens behind "down": the client learns it at once, as a reset.
+    probe = """
+import socket, sys
+c = socket.create_connection((sys.argv[1], 80), timeout=10)
+try:
+    print(repr(c.recv(10)))
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("timeout")
+"""
+    out = client.run("python3", "-c", probe, "2001:db8:1:d::1").stdout.strip()
+    assert out == "reset", out
+    assert wait_for(lambda: tcp_apps(d)["down"]["failed"] == 1)
+    down = tcp_apps(d)["down"]
+    assert down["accepted"] == 1 and down["passed"] == 0 and down["active"] == 0, down
+    sink = tcp_apps(d)["sink"]
+    assert sink["bytes_in"] == 300000 and sink["failed"] == 0, sink
+    assert sink["bytes_out"] == (4 << 20) + len("300000 %s\n" % res["sha256"]), sink
+
+
+def test_limits_and_timeouts(relay_lab):
+    lab, client, host, procs = relay_lab
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", "0", ready="ready")
+    procs.start(host, "python3", BULK, "hold", "127.0.0.1", "9001", "0", ready="ready")
+    d = lab.thingsd(host, BASE +
+                    L.tcp_app("two", "2001:db8:1:a::/64", "relay:127.0.0.1:9000",
+                              max_connections="2", idle_timeout="1") +
+                    L.tcp_app("slow", "2001:db8:1:e::/64", "relay:127.0.0.1:9001",
+                              connect_timeout="1"))
+    script = """
+import socket, sys, time
+held = [socket.create_connection((sys.argv[1], 80), timeout=10) for _ in range(3)]
+out = []
+for c in held:
+    try:
+        out.append("eof" if c.recv(10) == b"" else "data")
+    except ConnectionResetError:
+        out.append("reset")
+print(" ".join(out))
+"""
+    # Two at a time: the third is reset at once; the two held ones, silent
+    # both ways, end after idle_timeout with an orderly close.
+    out = client.run("python3", "-c", script, "2001:db8:1:a::1", timeout=30).stdout.split()
+    assert sorted(out) == ["eof", "eof", "reset"], out
+    assert wait_for(lambda: tcp_apps(d)["two"]["active"] == 0)
+    two = tcp_apps(d)["two"]
+    assert two["refused"] == 1 and two["timed_out"] == 2 and two["passed"] == 2, two
+    # A backend that never answers the SYN: given up after connect_timeout.
+    out = client.run("python3", "-c", script.replace("range(3)", "range(1)"),
+                     "2001:db8:1:e::1", timeout=30).stdout.split()
+    assert out == ["reset"], out
+    assert wait_for(lambda: tcp_apps(d)["slow"]["timed_out"] == 1)
+    assert tcp_apps(d)["slow"]["failed"] == 1
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_ten_thousand_connections_and_a_gibibyte(relay_lab):
+    lab, client, host, procs = relay_lab
+    procs.start(host, TCPBENCH, "serve", "--bind", "::", "9000", ready="ready")
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9001", "0", ready="ready")
+    d = lab.thingsd(host, BASE + L.tcp_app("bench", "2001:db8:1:a::/64", "relay:127.0.0.1:9000") +
+                    L.tcp_app("bulk", "2001:db8:1:b::/64", "relay:127.0.0.1:9001"))
+    assert wait_for(lambda: curl(client, "2001:db8:1:a::1").returncode == 0)
+    worker = tcp_apps(d)["bench"]["server_pid"]
+
+    def load(n):
+        out = L.sh("nsenter", "--net=" + client.path, TCPBENCH, "load", "-n", str(n), "-c", "16",
+                   "2001:db8:1:a::1", "80", "2001:db8:1:a::2", "80", timeout=300).stdout
+        res = json.loads(out)
+        assert res["ok"] == n and res["failed"] == res["reset"] == res["refused"] == 0, res
+    # A first round warms the worker's pools; then 10,000 more must leave
+    # its descriptors as they were and its memory within a page or two.
+    load(1000)
+    assert wait_for(lambda: tcp_apps(d)["bench"]["active"] == 0)
+    before = (fd_count(d.proc.pid), fd_count(worker), rss_kb(d.proc.pid), rss_kb(worker))
+    load(10000)
+    assert wait_for(lambda: tcp_apps(d)["bench"]["active"] == 0)
+    after = (fd_count(d.proc.pid), fd_count(worker), rss_kb(d.proc.pid), rss_kb(worker))
+    assert after[:2] == before[:2], (before, after)
+    assert after[2] - before[2] <= 64 and after[3] - before[3] <= 64, (before, after)
+    bench = tcp_apps(d)["bench"]
+    assert bench["passed"] >= 11001 and bench["failed"] == 0, bench
+
+    bulk = tcp_apps(d)["bulk"]["server_pid"]
+    idle = (fd_count(bulk), rss_kb(bulk))
+    res = bulk_send(client, "2001:db8:1:b::1", 80, 1 << 30, 0, timeout=300)
+    assert res["server_got"] == 1 << 30 and res["server_sha256"] == res["sha256"], res
+    assert wait_for(lambda: tcp_apps(d)["bulk"]["bytes_in"] == 1 << 30)
+    assert wait_for(lambda: fd_count(bulk) == idle[0])
+    # The bytes went through the kernel's pipes, never the worker's memory.
+    assert rss_kb(bulk) - idle[1] <= 64, (idle, rss_kb(bulk))
+    assert fd_count(d.proc.pid) == before[0]
