@@ -277,3 +277,49 @@ def test_ten_thousand_connections_and_a_gibibyte(relay_lab):
     # The bytes went through the kernel's pipes, never the worker's memory.
     assert rss_kb(bulk) - idle[1] <= 64, (idle, rss_kb(bulk))
     assert fd_count(d.proc.pid) == before[0]
+
+
+def test_config_keys_of_inetd_and_relay(relay_lab):
+    lab, client, host, procs = relay_lab
+    path = os.path.join(lab.tmp, "check.conf")
+    head = "[app r]\nkind = tcp\nprefix = 2001:db8:1::/48\nports = 80\n"
+
+    def check(body):
+        with open(path, "w") as f:
+            f.write(head + body)
+        return L.sh(L.THINGSD, "--check", path, check=False)
+
+    for good in ("target = relay:127.0.0.1:8080\nproxy_protocol = v2\nmax_connections = 10\n"
+                 "connect_timeout = 2\nidle_timeout = 0\n",
+                 "target = relay:[2001:db8:ff::2]:80\n",
+                 "target = relay:localhost:80\n",
+                 "target = inetd:busybox httpd -i\nmax_children = 5\ntimeout = 60\nuser = nobody\n"):
+        res = check(good)
+        assert res.returncode == 0, good + res.stderr
+    for bad, line, why in (
+            ("target = relay:2001:db8::1:80\n", 5, "[ADDRESS]:PORT"),
+            ("target = relay:127.0.0.1\n", 5, "relay:HOST:PORT"),
+            ("target = relay:127.0.0.1:0\n", 5, "PORT 1 to 65535"),
+            ("target = relay:no-such-host.invalid:80\n", 5, "cannot resolve"),
+            ("target = relay:127.0.0.1:80\nproxy_protocol = v3\n", 6, "v1, v2 or none"),
+            ("target = relay:127.0.0.1:80\nmax_children = 4\n", 6, "inetd: targets only"),
+            ("target = relay:127.0.0.1:80\nuser = nobody\n", 6, "inetd: target"),
+            ("target = inetd:sh\nproxy_protocol = v1\n", 6, "relay: targets only"),
+            ("target = inetd:sh\nmax_children = 0\n", 6, "from 1 to 4096"),
+            ("target = inetd:\n", 5, "empty"),
+            ("target = listen\nidle_timeout = 5\n", 6, "relay: targets only")):
+        res = check(bad)
+        assert res.returncode == 2 and "check.conf:%d:" % line in res.stderr and why in res.stderr, \
+            (bad, res.stderr)
+
+    # A runtime app with every relay key, written to the state dir and
+    # read back the same by a restarted thingsd.
+    d = lab.thingsd(host, BASE)
+    d.ctl("app", "add", "rt", "kind", "tcp", "prefix", "2001:db8:1:7::/64", "ports", "80",
+          "target", "relay:127.0.0.1:9000", "proxy_protocol", "v1", "max_connections", "7",
+          "connect_timeout", "3", "idle_timeout", "0")
+    d.stop()
+    d.start()
+    rt = tcp_apps(d)["rt"]
+    assert (rt["backend"], rt["proxy_protocol"], rt["max_connections"], rt["connect_timeout"],
+            rt["idle_timeout"]) == ("127.0.0.1:9000", "v1", 7, 3, 0), rt

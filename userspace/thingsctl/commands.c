@@ -221,6 +221,12 @@ static const struct keyword {
 	{ "lights", KW_UINT, "N", false },
 	{ "width", KW_UINT, "N", false },
 	{ "height", KW_UINT, "N", false },
+	{ "max_children", KW_UINT, "N", false },
+	{ "timeout", KW_UINT, "SECONDS", false },
+	{ "max_connections", KW_UINT, "N", false },
+	{ "connect_timeout", KW_UINT, "SECONDS", false },
+	{ "idle_timeout", KW_UINT, "SECONDS", false },
+	{ "proxy_protocol", KW_STRING, "v1|v2|none", false },
 };
 #define N_ADD_KEYWORDS (sizeof(add_keywords) / sizeof(add_keywords[0]))
 
@@ -306,7 +312,7 @@ static int parse_add_args(int argc, char **argv, json_object *app)
 {
 	bool seen[N_ADD_KEYWORDS] = { false };
 	const struct keyword *kw;
-	char words[128];
+	char words[384];
 	int i, err;
 
 	for (i = 0; i < argc; i++) {

@@ -56,8 +56,9 @@ static const struct command {
 	  .query = &query_app_show },
 	{ "app", "add", false, "NAME kind KIND prefix PREFIX [onlink IFNAME] [silent [yes|no]] "
 	  "[router] [allow_wide] [rate N [burst N] [rate_prefix LEN]] [lines N] [lights N] "
-	  "[width N height N] [ports PORTS target TARGET [from PREFIX] [exec COMMAND [user U] "
-	  "[group G]]]",
+	  "[width N height N] [ports PORTS target TARGET [from PREFIX] [exec COMMAND] [user U] "
+	  "[group G] [max_children N] [timeout S] [max_connections N] [connect_timeout S] "
+	  "[idle_timeout S] [proxy_protocol v1|v2|none]]",
 	  "add an app at run time (kept across restarts; needs root)", .run = cmd_app_add },
 	{ "app", "del", false, "NAME", "remove an app", .run = cmd_app_del },
 	{ "iface", "list", true, "", "interfaces in the data plane's map",
@@ -77,7 +78,7 @@ static const struct command {
 	  .run = cmd_canvas_clear },
 	{ "tcp", "list", true, "", "tcp apps: rule, target, whether a socket is steered to",
 	  .query = &query_tcp_list },
-	{ "tcp", "stats", false, "", "tcp apps: connections accepted, passed, refused, failed",
+	{ "tcp", "stats", false, "", "tcp apps: connections accepted, passed, refused, failed, active, timed out; bytes",
 	  .query = &query_tcp_stats },
 	{ "tcp", "register", false, "NAME [--fd N]",
 	  "steer app NAME's connections to the listening socket this command got as "
