@@ -42,9 +42,9 @@ def log(text):
     print("bench-tcp: %s" % text, file=sys.stderr, flush=True)
 
 
-def conns_per_s(client, tcpbench, addr, seconds):
+def conns_per_s(client, tcpbench, addr, seconds, port=80):
     out = L.sh("nsenter", "--net=" + client.path, tcpbench, "load", "-c", "32", "-s",
-               str(seconds), addr, "80", timeout=seconds + 60).stdout
+               str(seconds), addr, str(port), timeout=seconds + 60).stdout
     res = json.loads(out)
     if res["failed"] or res["reset"] or res["refused"]:
         raise RuntimeError("%s: connections lost: %s" % (addr, res))

@@ -8,10 +8,18 @@
  *	keep-alive when the request asks for it (wrk does), else closed.
  *	--listen-fds takes descriptor 3 (systemd's LISTEN_FDS), --socketbox
  *	receives connections with socketbox's "A" protocol.
+ *   tcpbench serve --stdio
+ *	One request on descriptor 0, as an inetd program gets it.
  *   tcpbench load [-n N] [-c CONC] [-s SECONDS] ADDR PORT...
  *	N new connections (or as many as fit in SECONDS), CONC at a time,
  *	one request each, spread over the addresses given; prints one JSON
  *	line: ok, refused, reset, failed, seconds, per_second.
+ *   tcpbench sink ADDR PORT
+ *	Reads each connection to its end, one at a time, and answers with the
+ *	byte count as one line.
+ *   tcpbench blast BYTES ADDR PORT
+ *	Sends BYTES, shuts its side down and waits for the sink's count;
+ *	prints one JSON line: bytes, seconds, gbytes_per_s (10^9 bytes).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -45,8 +53,11 @@ static double now_s(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tcpbench serve --listen-fds | --bind ADDR PORT | --socketbox PATH\n"
-			"       tcpbench load [-n N] [-c CONC] [-s SECONDS] ADDR PORT...\n");
+	fprintf(stderr, "usage: tcpbench serve --listen-fds | --bind ADDR PORT | --socketbox PATH | "
+			"--stdio\n"
+			"       tcpbench load [-n N] [-c CONC] [-s SECONDS] ADDR PORT...\n"
+			"       tcpbench sink ADDR PORT\n"
+			"       tcpbench blast BYTES ADDR PORT\n");
 	return 2;
 }
 
@@ -123,6 +134,10 @@ static int serve(int argc, char **argv)
 			perror("tcpbench: bind");
 			return 1;
 		}
+	} else if (argc == 1 && !strcmp(argv[0], "--stdio")) {
+		while (answer(0))
+			;
+		return 0;
 	} else if (argc == 2 && !strcmp(argv[0], "--socketbox")) {
 		box = things_socketbox_bind(argv[1], 0600);
 		if (box < 0) {
@@ -305,11 +320,103 @@ static int load(int argc, char **argv)
 	return 0;
 }
 
+/* ---- sink and blast: one large transfer ---- */
+
+#define CHUNK (1 << 20)
+
+static int tcp_socket_to(const char *addr, const char *port, struct sockaddr_in6 *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin6_family = AF_INET6;
+	sa->sin6_port = htons((uint16_t)atoi(port));
+	if (inet_pton(AF_INET6, addr, &sa->sin6_addr) != 1)
+		return -1;
+	return socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int sink(int argc, char **argv)
+{
+	struct sockaddr_in6 sa;
+	char *buf = malloc(CHUNK);
+	int one = 1, lfd;
+
+	if (argc != 2 || !buf)
+		return usage();
+	lfd = tcp_socket_to(argv[0], argv[1], &sa);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 128)) {
+		perror("tcpbench: sink");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		unsigned long long total = 0;
+		char line[32];
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		while ((n = recv(fd, buf, CHUNK, 0)) > 0)
+			total += (unsigned long long)n;
+		n = snprintf(line, sizeof(line), "%llu\n", total);
+		send(fd, line, (size_t)n, MSG_NOSIGNAL);
+		close(fd);
+	}
+}
+
+static int blast(int argc, char **argv)
+{
+	unsigned long long want, sent = 0;
+	struct sockaddr_in6 sa;
+	char *buf = calloc(1, CHUNK), reply[32] = "";
+	double t0, secs;
+	ssize_t n;
+	int fd;
+
+	if (argc != 3 || !buf)
+		return usage();
+	want = strtoull(argv[0], NULL, 10);
+	fd = tcp_socket_to(argv[1], argv[2], &sa);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("tcpbench: blast");
+		return 1;
+	}
+	t0 = now_s();
+	while (sent < want) {
+		size_t len = want - sent < CHUNK ? (size_t)(want - sent) : CHUNK;
+
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0) {
+			perror("tcpbench: blast: send");
+			return 1;
+		}
+		sent += (unsigned long long)n;
+	}
+	shutdown(fd, SHUT_WR);
+	n = recv(fd, reply, sizeof(reply) - 1, MSG_WAITALL);
+	secs = now_s() - t0;
+	if (n <= 0 || strtoull(reply, NULL, 10) != want) {
+		fprintf(stderr, "tcpbench: blast: the sink got %s, not %llu bytes\n",
+			n > 0 ? reply : "nothing", want);
+		return 1;
+	}
+	printf("{\"bytes\": %llu, \"seconds\": %.3f, \"gbytes_per_s\": %.3f}\n", want, secs,
+	       want / secs / 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "serve"))
 		return serve(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "load"))
 		return load(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sink"))
+		return sink(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "blast"))
+		return blast(argc - 2, argv + 2);
 	return usage();
 }

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,9 +94,22 @@ static int make_env(int fd, char env[ENV_MAX][80], char **envp)
 	return 0;
 }
 
-/* In the child: never returns. */
-static void exec_child(const struct tcp_slot *s, int fd, char **envp)
+struct spawn {
+	const struct tcp_slot *s;
+	int fd;
+	char **envp;
+};
+
+/*
+ * In the child, which shares thingsd's memory until it execs (a fork would
+ * copy thingsd's page tables for each connection, the bulk of the cost):
+ * system calls only, nothing that allocates or writes what thingsd reads.
+ */
+static int exec_child(void *arg)
 {
+	const struct spawn *sp = arg;
+	const struct tcp_slot *s = sp->s;
+	int fd = sp->fd;
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -110,9 +124,24 @@ static void exec_child(const struct tcp_slot *s, int fd, char **envp)
 			strerror(errno));
 		_exit(127);
 	}
-	execvpe(s->argv[0], s->argv, envp);
+	execvpe(s->argv[0], s->argv, sp->envp);
 	dprintf(2, "thingsd: app '%s': cannot run %s: %s\n", s->name, s->argv[0], strerror(errno));
 	_exit(127);
+}
+
+/* The child's stack: the parent waits (CLONE_VFORK) until it has exec'd,
+ * so one serves every child. */
+static char child_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* A child running exec_child: its pidfd, or -1 (errno set). */
+static int spawn(const struct tcp_slot *s, int fd, char **envp, pid_t *pid)
+{
+	struct spawn sp = { s, fd, envp };
+	int pidfd = -1;
+
+	*pid = clone(exec_child, child_stack + sizeof(child_stack),
+		     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &sp, &pidfd);
+	return *pid < 0 ? -1 : pidfd;
 }
 
 /* A free entry of the children's table, which grows as needed: entries
@@ -144,6 +173,12 @@ void tcp_inetd_spawn(struct tcp *t, __u32 id, int fd)
 	int i, pidfd;
 	pid_t pid;
 
+	/* Children that have ended but whose pidfd events wait behind this
+	 * round of accepts are not running: reaped first, not counted. */
+	if (s->ctr[THINGS_TCP_ACTIVE - THINGS_TCP_ACCEPTED] >= s->max_children)
+		for (int k = 0; k < t->n_kids; k++)
+			if (t->kids[k].pidfd >= 0 && t->kids[k].id == id)
+				tcp_inetd_exited(t, (__u32)k);
 	if (s->ctr[THINGS_TCP_ACTIVE - THINGS_TCP_ACCEPTED] >= s->max_children) {
 		tcp_box_count(s, THINGS_TCP_REFUSED, 1);
 		tcp_reset(fd);
@@ -155,24 +190,20 @@ void tcp_inetd_spawn(struct tcp *t, __u32 id, int fd)
 		tcp_reset(fd);
 		return;
 	}
-	pid = fork();
-	if (pid == 0)
-		exec_child(s, fd, envp);
+	pidfd = spawn(s, fd, envp, &pid);
 	close(fd);
-	if (pid < 0) {
-		pr_warn("app '%s': cannot fork: %s\n", s->name, strerror(errno));
+	if (pidfd < 0) {
+		pr_warn("app '%s': cannot start a child: %s\n", s->name, strerror(errno));
 		tcp_box_count(s, THINGS_TCP_FAILED, 1);
 		return;
 	}
-	pidfd = pidfd_open(pid, 0);
 	ev.data.u64 = TCP_TAG_CHILD | (__u32)i;
-	if (pidfd < 0 || epoll_ctl(t->ep, EPOLL_CTL_ADD, pidfd, &ev)) {
+	if (epoll_ctl(t->ep, EPOLL_CTL_ADD, pidfd, &ev)) {
 		/* Unwatched it would be a zombie: end it now. */
 		pr_warn("app '%s': cannot watch child %d: %s\n", s->name, pid, strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		if (pidfd >= 0)
-			close(pidfd);
+		close(pidfd);
 		tcp_box_count(s, THINGS_TCP_FAILED, 1);
 		return;
 	}

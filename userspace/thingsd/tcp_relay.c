@@ -528,11 +528,13 @@ void tcp_relay_main(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
 	for (;;) {
 		int wait = next_wait(&r), n;
 
-		if (wait != 0 && r.dirty)
+		if (wait != 0 && r.dirty) {
 			flush(&r);
+			wait = next_wait(&r);
+		}
 		if (wait < 0 && !r.active)
 			pipes_trim(&r);
-		n = epoll_wait(r.ep, got, 128, next_wait(&r));
+		n = epoll_wait(r.ep, got, 128, wait);
 		r.now = tcp_now_ms();
 		if (n < 0 && errno != EINTR) {
 			pr_err("app '%s': relay worker: epoll: %s\n", s->name, strerror(errno));
