@@ -39,7 +39,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
 	ndppd ethtool libpng-dev python3-pil libmicrohttpd-dev chromium chromium-driver \
-	python3-selenium prometheus wrk curl
+	python3-selenium prometheus wrk curl busybox nginx haproxy socat openssh-server
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -99,7 +99,8 @@ help:
 	@echo "make demo       deps + build + a live demo in network namespaces"
 	@echo "make bench      deps + build + throughput against the kernel, ndppd and"
 	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS);"
-	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS)"
+	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS),"
+	@echo "                then relay and inetd beside direct and socat (RELAY_BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
@@ -184,12 +185,14 @@ bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 BENCH_NEEDS := $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN) $(LOADGEN_BIN) $(THINGSD_BIN) \
 	$(THINGSCTL_BIN) $(TCPBENCH_BIN)
 TCP_BENCH_ARGS ?=
+RELAY_BENCH_ARGS ?=
 BENCH_ARGS ?=
 
 bench: deps
 	$(MAKE) $(BENCH_NEEDS)
 	$(PYTHON) bench/throughput.py --build $(BUILD) $(BENCH_ARGS)
 	$(PYTHON) bench/tcp.py --build $(BUILD) $(TCP_BENCH_ARGS)
+	$(PYTHON) bench/relay.py --build $(BUILD) $(RELAY_BENCH_ARGS)
 
 test: deps
 	$(MAKE) all

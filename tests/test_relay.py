@@ -332,3 +332,21 @@ def test_config_keys_of_inetd_and_relay(relay_lab):
     rt = tcp_apps(d)["rt"]
     assert (rt["backend"], rt["proxy_protocol"], rt["max_connections"], rt["connect_timeout"],
             rt["idle_timeout"]) == ("127.0.0.1:9000", "v1", 7, 3, 0), rt
+
+
+def test_relay_bench_smoke(tmp_path):
+    """bench/relay.py runs through once and leaves nothing behind; how fast
+    anything was is not the question here."""
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(L.REPO, "bench", "relay.py"),
+                           "--smoke", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "relay.json") as f:
+        report = json.load(f)
+    assert [r["mode"] for r in report["rows"]] == ["direct", "relay", "socat", "inetd"]
+    assert all(r["conns_per_s"] > 0 for r in report["rows"])
+    assert all(r["gbytes_per_s"] > 0 for r in report["rows"][:3])
+    assert not set(report["removed"]["netns"]) & set(L.sh("ip", "netns", "list").stdout.split())
+    assert not os.path.exists(report["removed"]["tmp"])
+    with open(tmp_path / "relay.md") as f:
+        assert f.read() == proc.stdout
