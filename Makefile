@@ -75,8 +75,8 @@ THINGS_WEB_BIN   := $(BUILD)/things-web
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
-# loadgen.c is the throughput benchmark's own program; the rest is micro.
-LOADGEN_SRCS   := bench/loadgen.c
+# loadgen*.c is the throughput benchmark's own program; the rest is micro.
+LOADGEN_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
 # tcpbench.c: the TCP server and client of bench/tcp.py and tests/test_tcp.py.
 TCPBENCH_SRCS  := bench/tcpbench.c
 BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS) $(TCPBENCH_SRCS),$(BENCH_SRCS))
@@ -206,14 +206,17 @@ demo: deps
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-install: $(THINGSD_BIN) $(THINGSCTL_BIN) $(THINGS_PING_BIN)
+install: $(THINGSD_BIN) $(THINGSCTL_BIN) $(THINGS_PING_BIN) $(THINGS_WEB_BIN)
 	install -D -m 0755 $(THINGSD_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsd
 	install -D -m 0755 $(THINGSCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsctl
 	install -D -m 0755 $(THINGS_PING_BIN) $(DESTDIR)$(PREFIX)/bin/things-ping
+	install -D -m 0755 $(THINGS_WEB_BIN) $(DESTDIR)$(PREFIX)/sbin/things-web
 	install -D -m 0644 userspace/things-ping/things-ping.1 $(DESTDIR)$(PREFIX)/share/man/man1/things-ping.1
 	install -D -m 0644 userspace/thingsd/thingsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsd.8
 	install -D -m 0644 userspace/thingsctl/thingsctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsctl.8
+	install -D -m 0644 userspace/apps/things-web/things-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/things-web.8
 	install -D -m 0644 userspace/thingsd/thingsd.service $(DESTDIR)/etc/systemd/system/thingsd.service
+	install -D -m 0644 userspace/apps/things-web/things-web.service $(DESTDIR)/etc/systemd/system/things-web.service
 	install -D -m 0644 userspace/thingsd/things.sysusers $(DESTDIR)/usr/lib/sysusers.d/things.conf
 	@# The group exists from now on, not only once the unit first starts.
 	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \

@@ -25,6 +25,9 @@ def test_demo_runs_and_cleans_up():
     assert img.size == (64, 64)
     assert img.getpixel((20 + 12, 20 + 12)) == (40, 90, 220)
     assert img.getpixel((0, 0)) == (0, 0, 0)
+    # The web view: its URL, and a page served to the client.
+    assert "web view: http://[2001:db8:ff::2]:8080/" in out, out
+    assert "200 text/html; charset=utf-8" in out, out
     assert "things-demo-" not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                                 text=True).stdout
     assert not os.path.exists(L.BPFFS + "/things-demo")

@@ -161,6 +161,20 @@ json_object *things_report_stats(int stats_fd, int apps_fd)
 	return o;
 }
 
+void things_report_name_interfaces(json_object *apps)
+{
+	for (size_t i = 0; i < json_object_array_length(apps); i++) {
+		json_object *app = json_object_array_get_idx(apps, i), *v;
+		char name[IF_NAMESIZE];
+
+		if (!json_object_object_get_ex(app, "onlink", &v) || !json_object_get_boolean(v) ||
+		    !json_object_object_get_ex(app, "ifindex", &v))
+			continue;
+		if (if_indextoname((unsigned int)json_object_get_int(v), name))
+			json_object_object_add(app, "interface", json_object_new_string(name));
+	}
+}
+
 json_object *things_report_ifaces(int ifaces_fd)
 {
 	json_object *arr = json_object_new_array();

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,22 +62,6 @@ static void pins_close(struct pins *p)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
-}
-
-/* thingsd names an on-link app's interface from its config; without it the
- * ifindex in the apps map is all there is, named if the link still exists. */
-static void name_interfaces(json_object *apps)
-{
-	for (size_t i = 0; i < json_object_array_length(apps); i++) {
-		json_object *app = json_object_array_get_idx(apps, i), *v;
-		char name[IF_NAMESIZE];
-
-		if (!json_object_object_get_ex(app, "onlink", &v) || !json_object_get_boolean(v) ||
-		    !json_object_object_get_ex(app, "ifindex", &v))
-			continue;
-		if (if_indextoname((unsigned int)json_object_get_int(v), name))
-			json_object_object_add(app, "interface", json_object_new_string(name));
-	}
 }
 
 /* The pinned program (pinned at its first attach): id, name, tag, or NULL. */
@@ -154,7 +137,7 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 	case PIN_REPORT_APPS:
 		res = things_report_apps(p.apps, p.stats, name);
 		if (res)
-			name_interfaces(res);
+			things_report_name_interfaces(res);
 		if (res && p.app_cfg >= 0)
 			things_report_app_settings(res, p.app_cfg);
 		break;
@@ -168,7 +151,7 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 	case PIN_REPORT_STATS:
 		res = things_report_stats(p.stats, p.apps);
 		if (res)
-			name_interfaces(json_object_object_get(res, "apps"));
+			things_report_name_interfaces(json_object_object_get(res, "apps"));
 		break;
 	}
 	if (!res)
