@@ -22,14 +22,14 @@ removed.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 import lab as L  # noqa: E402
-from tcp import conns_per_s, log, median  # noqa: E402
+from tcp import (conns_per_s, lab_made, log, median, start_all, wait_answering,  # noqa: E402
+                 write_report)
 
 SERVE, SINK = 9000, 9100
 RELAY_CONN, RELAY_BULK, INETD = "2001:db8:1:a::1", "2001:db8:1:b::1", "2001:db8:1:c::1"
@@ -54,30 +54,15 @@ def setup(lab, tcpbench):
             L.tcp_app("inetd", INETD + "/128", "inetd:%s serve --stdio" % tcpbench,
                       max_children="256"))
     lab.thingsd(host, conf)
-    procs = []
-    for args, ready in (((tcpbench, "serve", "--bind", "::", str(SERVE)), True),
-                        ((tcpbench, "sink", "::", str(SINK)), True),
-                        (("socat", "TCP6-LISTEN:%d,bind=[%s],reuseaddr,fork,backlog=4096" %
-                          (SERVE + 1, L.HOST_LAN), "TCP4:127.0.0.1:%d" % SERVE), False),
-                        (("socat", "TCP6-LISTEN:%d,bind=[%s],reuseaddr,fork" %
-                          (SINK + 1, L.HOST_LAN), "TCP4:127.0.0.1:%d" % SINK), False)):
-        p = host.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        procs.append(p)
-        if ready and p.stdout.readline().strip() != "ready":
-            raise RuntimeError("%s did not start" % " ".join(args))
-
-    def stop():
-        for p in procs:
-            p.kill()
-            p.wait()
-    lab.undo.append(stop)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if all(client.run("curl", "-6", "-s", "--max-time", "2", "http://[%s]:%d/" % at,
-                          check=False).returncode == 0 for at in CONN_AT.values()):
-            return client
-        time.sleep(0.2)
-    raise RuntimeError("not every path answers")
+    start_all(lab, host, [
+        ((tcpbench, "serve", "--bind", "::", str(SERVE)), True),
+        ((tcpbench, "sink", "::", str(SINK)), True),
+        (("socat", "TCP6-LISTEN:%d,bind=[%s],reuseaddr,fork,backlog=4096" % (SERVE + 1, L.HOST_LAN),
+          "TCP4:127.0.0.1:%d" % SERVE), False),
+        (("socat", "TCP6-LISTEN:%d,bind=[%s],reuseaddr,fork" % (SINK + 1, L.HOST_LAN),
+          "TCP4:127.0.0.1:%d" % SINK), False)])
+    wait_answering(client, ["http://[%s]:%d/" % at for at in CONN_AT.values()])
+    return client
 
 
 def report(res, args):
@@ -147,15 +132,8 @@ def main():
                                                             res[m]["conns"][-1]))
             res["inetd"]["conns"].append(conns_per_s(client, tcpbench, INETD, args.seconds))
             log("round %d inetd: %.0f conn/s" % (r + 1, res["inetd"]["conns"][-1]))
-        made = {"netns": [ns for ns in L.sh("ip", "netns", "list").stdout.split()
-                          if lab.suffix in ns], "tmp": lab.tmp}
-    text, data = report(res, args)
-    data["removed"] = made
-    sys.stdout.write(text)
-    with open(os.path.join(out_dir, "relay.md"), "w") as f:
-        f.write(text)
-    with open(os.path.join(out_dir, "relay.json"), "w") as f:
-        json.dump(data, f, indent=1)
+        made = lab_made(lab)
+    write_report(out_dir, "relay", *report(res, args), made)
 
 
 if __name__ == "__main__":

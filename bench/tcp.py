@@ -67,23 +67,35 @@ def setup(lab, tcpbench):
     conf = (L.DEMO_APPS + L.tcp_app("listen", LISTEN_PFX, "listen", exec=tcpbench + " serve --listen-fds") +
             L.tcp_app("box", BOX_PFX, "socketbox:" + sock))
     lab.thingsd(host, conf)
+    start_all(lab, host, [((tcpbench, "serve") + args, True)
+                          for args in (("--bind", L.HOST_LAN, "80"), ("--socketbox", sock))])
+    wait_answering(client, ["http://[%s]/" % a for a in ADDRS.values()])
+    return client
+
+
+def start_all(lab, ns, commands):
+    """Starts each (argv, says_ready) in ns, waiting for the "ready" line of
+    those that print one; all killed when the lab closes."""
     procs = []
-    for args in (("--bind", L.HOST_LAN, "80"), ("--socketbox", sock)):
-        p = host.popen(tcpbench, "serve", *args, stdout=subprocess.PIPE, text=True)
-        procs.append(p)
-        if p.stdout.readline().strip() != "ready":
-            raise RuntimeError("tcpbench serve %s did not start" % " ".join(args))
 
     def stop():
         for p in procs:
             p.kill()
             p.wait()
     lab.undo.append(stop)
-    deadline = time.time() + 10
+    for argv, says_ready in commands:
+        p = ns.popen(*argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        procs.append(p)
+        if says_ready and p.stdout.readline().strip() != "ready":
+            raise RuntimeError("%s did not start" % " ".join(argv))
+
+
+def wait_answering(client, urls, timeout=10):
+    deadline = time.time() + timeout
     while time.time() < deadline:
-        if all(client.run("curl", "-6", "-s", "--max-time", "2", "http://[%s]/" % a,
-                          check=False).returncode == 0 for a in ADDRS.values()):
-            return client
+        if all(client.run("curl", "-6", "-s", "--max-time", "2", url, check=False).returncode == 0
+               for url in urls):
+            return
         time.sleep(0.2)
     raise RuntimeError("not every server answers")
 
@@ -161,14 +173,22 @@ def main():
                 results[m]["reqs"].append(requests_per_s(client, ADDRS[m], args.seconds))
                 log("round %d %s: %.0f conn/s, %.0f req/s" % (
                     r + 1, m, results[m]["conns"][-1], results[m]["reqs"][-1]))
-        made = {"netns": [ns for ns in L.sh("ip", "netns", "list").stdout.split()
-                          if lab.suffix in ns], "tmp": lab.tmp}
-    text, data = report(results, args)
+        made = lab_made(lab)
+    write_report(out_dir, "tcp", *report(results, args), made)
+
+
+def lab_made(lab):
+    """What a lab made, for the report to show it was all removed."""
+    return {"netns": [ns for ns in L.sh("ip", "netns", "list").stdout.split() if lab.suffix in ns],
+            "tmp": lab.tmp}
+
+
+def write_report(out_dir, name, text, data, made):
     data["removed"] = made
     sys.stdout.write(text)
-    with open(os.path.join(out_dir, "tcp.md"), "w") as f:
+    with open(os.path.join(out_dir, name + ".md"), "w") as f:
         f.write(text)
-    with open(os.path.join(out_dir, "tcp.json"), "w") as f:
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
         json.dump(data, f, indent=1)
 
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import lab as L
-from test_tcp import tcp_apps, wait_for, curl, fd_count
+from test_tcp import Servers, bench_smoke, tcp_apps, wait_for, curl, fd_count
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -61,31 +61,11 @@ def listening(ns, addr, port):
     return res.returncode == 0
 
 
-class Procs:
-    def __init__(self, lab):
-        self.procs = []
-        lab.undo.append(self.close)
-
-    def start(self, ns, *args, ready=None):
-        p = ns.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.procs.append(p)
-        if ready:
-            line = p.stdout.readline()
-            assert line.strip() == ready, line + (p.stdout.read() if p.poll() is not None else "")
-        return p
-
-    def close(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-
-
 @pytest.fixture
 def relay_lab():
     with L.Lab("relay") as lab:
         client, router, host = L.lan_topology(lab)
-        yield lab, client, host, Procs(lab)
+        yield lab, client, host, Servers(lab)
 
 
 def start_nginx(lab, host, procs):
@@ -96,7 +76,7 @@ def start_nginx(lab, host, procs):
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(tmp=lab.tmp))
     procs.start(host, "nginx", "-e", os.path.join(lab.tmp, "nginx-error.log"), "-p", lab.tmp,
-                "-c", conf)
+                "-c", conf, ready=None)
     assert wait_for(lambda: listening(host, "127.0.0.1", 8081) and
                     listening(host, "127.0.0.1", 8082)), open(lab.tmp + "/nginx-error.log").read()
 
@@ -145,7 +125,7 @@ def test_haproxy_accept_proxy_reads_both_versions(relay_lab):
     conf = os.path.join(lab.tmp, "haproxy.cfg")
     with open(conf, "w") as f:
         f.write(HAPROXY_CONF)
-    procs.start(host, "haproxy", "-db", "-f", conf)
+    procs.start(host, "haproxy", "-db", "-f", conf, ready=None)
     assert wait_for(lambda: listening(host, "127.0.0.1", 8083))
     lab.thingsd(host, BASE +
                 L.tcp_app("v1", "2001:db8:1:b::/64", "relay:127.0.0.1:8083", "80, 8080",
@@ -168,7 +148,7 @@ def bulk_send(client, addr, port, count, reply, timeout=120):
 
 def test_half_close_both_ways_and_a_backend_that_is_down(relay_lab):
     lab, client, host, procs = relay_lab
-    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", str(4 << 20), ready="ready")
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", str(4 << 20))
     d = lab.thingsd(host, BASE + L.tcp_app("sink", "2001:db8:1:a::/64", "relay:127.0.0.1:9000") +
                     L.tcp_app("down", "2001:db8:1:d::/64", "relay:127.0.0.1:9009"))
     # The sink answers only after end of stream: the client's shutdown
@@ -201,8 +181,8 @@ except socket.timeout:
 
 def test_limits_and_timeouts(relay_lab):
     lab, client, host, procs = relay_lab
-    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", "0", ready="ready")
-    procs.start(host, "python3", BULK, "hold", "127.0.0.1", "9001", "0", ready="ready")
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", "0")
+    procs.start(host, "python3", BULK, "hold", "127.0.0.1", "9001", "0")
     d = lab.thingsd(host, BASE +
                     L.tcp_app("two", "2001:db8:1:a::/64", "relay:127.0.0.1:9000",
                               max_connections="2", idle_timeout="1") +
@@ -249,8 +229,8 @@ def rss_kb(pid):
 
 def test_ten_thousand_connections_and_a_gibibyte(relay_lab):
     lab, client, host, procs = relay_lab
-    procs.start(host, TCPBENCH, "serve", "--bind", "::", "9000", ready="ready")
-    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9001", "0", ready="ready")
+    procs.start(host, TCPBENCH, "serve", "--bind", "::", "9000")
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9001", "0")
     d = lab.thingsd(host, BASE + L.tcp_app("bench", "2001:db8:1:a::/64", "relay:127.0.0.1:9000") +
                     L.tcp_app("bulk", "2001:db8:1:b::/64", "relay:127.0.0.1:9001"))
     assert wait_for(lambda: curl(client, "2001:db8:1:a::1").returncode == 0)
@@ -337,16 +317,7 @@ def test_config_keys_of_inetd_and_relay(relay_lab):
 def test_relay_bench_smoke(tmp_path):
     """bench/relay.py runs through once and leaves nothing behind; how fast
     anything was is not the question here."""
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(L.REPO, "bench", "relay.py"),
-                           "--smoke", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    with open(tmp_path / "relay.json") as f:
-        report = json.load(f)
+    report = bench_smoke("relay", tmp_path)
     assert [r["mode"] for r in report["rows"]] == ["direct", "relay", "socat", "inetd"]
     assert all(r["conns_per_s"] > 0 for r in report["rows"])
     assert all(r["gbytes_per_s"] > 0 for r in report["rows"][:3])
-    assert not set(report["removed"]["netns"]) & set(L.sh("ip", "netns", "list").stdout.split())
-    assert not os.path.exists(report["removed"]["tmp"])
-    with open(tmp_path / "relay.md") as f:
-        assert f.read() == proc.stdout

@@ -96,11 +96,14 @@ class Servers:
             f.write(SERVER)
         lab.undo.append(self.close)
 
-    def start(self, ns, *args):
+    def start(self, ns, *args, ready="ready"):
+        """ready: the line the program prints once it serves; None: it
+        prints none."""
         p = ns.popen(*args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.procs.append(p)
-        line = p.stdout.readline()
-        assert line.strip() == "ready", line + (p.stdout.read() if p.poll() is not None else "")
+        if ready:
+            line = p.stdout.readline()
+            assert line.strip() == ready, line + (p.stdout.read() if p.poll() is not None else "")
         return p
 
     def register(self, ns, d, name):
@@ -366,21 +369,28 @@ def test_from_picks_the_rule_and_runtime_apps(tcp_lab):
     assert curl(client, "2001:db8:1:90::1").stdout.startswith("all ")
 
 
-def test_tcp_bench_smoke(tmp_path):
-    """bench/tcp.py runs through once and leaves nothing behind; how fast
-    anything was is not the question here."""
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(L.REPO, "bench", "tcp.py"),
+def bench_smoke(name, tmp_path):
+    """Runs bench/NAME.py --smoke; checks it removed all it made and wrote
+    what it printed. Returns its JSON report."""
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(L.REPO, "bench", name + ".py"),
                            "--smoke", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    with open(tmp_path / "tcp.json") as f:
+    with open(tmp_path / (name + ".json")) as f:
         report = json.load(f)
-    assert [r["mode"] for r in report["rows"]] == ["plain", "listen", "socketbox"]
-    assert all(r["conns_per_s"] > 0 and r["reqs_per_s"] > 0 for r in report["rows"])
     assert not set(report["removed"]["netns"]) & set(L.sh("ip", "netns", "list").stdout.split())
     assert not os.path.exists(report["removed"]["tmp"])
-    with open(tmp_path / "tcp.md") as f:
+    with open(tmp_path / (name + ".md")) as f:
         assert f.read() == proc.stdout
+    return report
+
+
+def test_tcp_bench_smoke(tmp_path):
+    """bench/tcp.py runs through once and leaves nothing behind; how fast
+    anything was is not the question here."""
+    report = bench_smoke("tcp", tmp_path)
+    assert [r["mode"] for r in report["rows"]] == ["plain", "listen", "socketbox"]
+    assert all(r["conns_per_s"] > 0 and r["reqs_per_s"] > 0 for r in report["rows"])
 
 
 def test_reload_changes_ports_and_exec_runs_as_its_user(tcp_lab):

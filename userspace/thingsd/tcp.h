@@ -117,6 +117,9 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 /* A server an earlier thingsd left running (--keep), if it is still the
  * one in the slot: watched as if it were ours. */
 bool tcp_server_adopt(struct tcp *t, __u32 id);
+/* Who runs the slot's command (exec, inetd): its user's and group's ids,
+ * set if either is named; false (logged) if a name is unknown. */
+bool tcp_slot_ids(const struct tcp_slot *s, uid_t *uid, gid_t *gid, bool *set);
 /* SIGTERM, then SIGKILL if it has not gone in a while; never waits. */
 void tcp_server_stop(struct tcp *t, __u32 id);
 /* Waits (at most timeout_ms) for stopped servers to go: shutdown only. */

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,28 +42,8 @@ bool tcp_inetd_setup(struct tcp_slot *s)
 		pr_err("app '%s': inetd command: %s\n", s->name, why);
 		return false;
 	}
-	s->set_ids = s->user[0] || s->group[0];
-	s->uid = getuid();
-	s->gid = getgid();
-	if (s->user[0]) {
-		struct passwd *pw = getpwnam(s->user);
-
-		if (!pw) {
-			pr_err("app '%s': no user '%s'\n", s->name, s->user);
-			return false;
-		}
-		s->uid = pw->pw_uid;
-		s->gid = pw->pw_gid;
-	}
-	if (s->group[0]) {
-		struct group *gr = getgrnam(s->group);
-
-		if (!gr) {
-			pr_err("app '%s': no group '%s'\n", s->name, s->group);
-			return false;
-		}
-		s->gid = gr->gr_gid;
-	}
+	if (!tcp_slot_ids(s, &s->uid, &s->gid, &s->set_ids))
+		return false;
 	s->argv_ok = true;
 	return true;
 }

@@ -143,8 +143,7 @@ static void run_relay(const struct tcp_slot *s, __u32 id, int sock, int stats_fd
 	tcp_relay_main(s, id, 3, 4);
 }
 
-/* The ids exec runs with; false (logged) if a name is unknown. */
-static bool server_ids(const struct tcp_slot *s, uid_t *uid, gid_t *gid, bool *set)
+bool tcp_slot_ids(const struct tcp_slot *s, uid_t *uid, gid_t *gid, bool *set)
 {
 	*set = s->user[0] || s->group[0];
 	*uid = getuid();
@@ -187,7 +186,7 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 	(void)app;
 	s->started_ms = now;
 	if (s->target != THINGS_TCP_RELAY &&
-	    (things_cmd_split(s->exec, words, argv, &wwhy) < 0 || !server_ids(s, &uid, &gid, &set_ids)))
+	    (things_cmd_split(s->exec, words, argv, &wwhy) < 0 || !tcp_slot_ids(s, &uid, &gid, &set_ids)))
 		goto retry;
 	sock = tcp_listen_socket(0);
 	if (sock < 0) {
