@@ -27,4 +27,14 @@ json_object *things_report_stats(int stats_fd, int apps_fd);
 /* Array of interfaces in the ifaces map: ifindex, name, mac, allmulti_set. */
 json_object *things_report_ifaces(int ifaces_fd);
 
+/*
+ * Array of tcp apps (kind tcp in the apps map): id, name, prefix, whether
+ * a listening socket is in the steering map ("socket"), the raw counters
+ * of tcp_stats ("counters", by THINGS_TCP_COUNTERS name) and the four a
+ * rule is read by: accepted, passed, refused, failed. Those depend on the
+ * app's target (targets[id], enum things_tcp_target; -1 unknown: then
+ * socketbox if thingsd ever accepted for it).
+ */
+json_object *things_report_tcp(int apps_fd, int tcp_stats_fd, int socks_fd, const int *targets);
+
 #endif

@@ -20,6 +20,8 @@ struct pins {
 	int stats;
 	int ifaces;
 	int app_cfg;	/* -1: pinned by a version without it */
+	int tcp_stats;	/* -1 likewise */
+	int tcp_socks;
 };
 
 static int open_pin(const char *dir, const char *name, int *fd, char *why, size_t why_len)
@@ -46,12 +48,16 @@ static int pins_open(struct pins *p, const char *dir, char *why, size_t why_len)
 		return -1;
 	if (open_pin(dir, THINGS_PIN_APP_CFG, &p->app_cfg, why, why_len))
 		p->app_cfg = -1;
+	if (open_pin(dir, THINGS_PIN_TCP_STATS, &p->tcp_stats, why, why_len))
+		p->tcp_stats = -1;
+	if (open_pin(dir, THINGS_PIN_TCP_SOCKS, &p->tcp_socks, why, why_len))
+		p->tcp_socks = -1;
 	return 0;
 }
 
 static void pins_close(struct pins *p)
 {
-	int *fds[] = { &p->apps, &p->stats, &p->ifaces, &p->app_cfg };
+	int *fds[] = { &p->apps, &p->stats, &p->ifaces, &p->app_cfg, &p->tcp_stats, &p->tcp_socks };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
@@ -118,7 +124,8 @@ static json_object *status_json(const struct ctl_opts *o, const struct pins *p)
 json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
 			 char *why, size_t why_len)
 {
-	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1, .app_cfg = -1 };
+	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1, .app_cfg = -1, .tcp_stats = -1,
+			  .tcp_socks = -1 };
 	json_object *res = NULL;
 
 	if (pins_open(&p, o->pin_dir, why, why_len))
@@ -136,6 +143,10 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 		break;
 	case PIN_REPORT_IFACES:
 		res = things_report_ifaces(p.ifaces);
+		break;
+	case PIN_REPORT_TCP:
+		res = p.tcp_stats < 0 ? json_object_new_array() :
+			things_report_tcp(p.apps, p.tcp_stats, p.tcp_socks, NULL);
 		break;
 	case PIN_REPORT_STATS:
 		res = things_report_stats(p.stats, p.apps);
