@@ -775,7 +775,9 @@ def test_stops_cleanly_with_streams_open(site):
                                "http://[::1]:8082/events/" + path, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
                for path in ("apps", "board/board", "canvas/canvas") * 3]
-    assert wait_for(lambda: 'things_web_event_streams{stream="board"} 3' in web.metrics())
+    # Every stream open (under load, curl may take a while to connect).
+    assert wait_for(lambda: all('things_web_event_streams{stream="%s"} 3' % s in web.metrics()
+                                for s in ("apps", "board", "canvas")))
     assert web.stop() == 0, web.read_log()
     for s in streams:
         out = s.communicate(timeout=30)[0]
