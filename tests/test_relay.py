@@ -321,3 +321,43 @@ def test_relay_bench_smoke(tmp_path):
     assert [r["mode"] for r in report["rows"]] == ["direct", "relay", "socat", "inetd"]
     assert all(r["conns_per_s"] > 0 for r in report["rows"])
     assert all(r["gbytes_per_s"] > 0 for r in report["rows"][:3])
+
+
+def test_keep_leaves_the_worker_and_its_connections_to_the_next_thingsd(relay_lab):
+    lab, client, host, procs = relay_lab
+    procs.start(host, "python3", BULK, "sink", "127.0.0.1", "9000", "0")
+    d = lab.thingsd(host, BASE + L.tcp_app("sink", "2001:db8:1:a::/64", "relay:127.0.0.1:9000"),
+                    args=("--keep",))
+    worker = tcp_apps(d)["sink"]["server_pid"]
+    # A transfer that is under way while thingsd stops and starts again.
+    script = """
+import socket, sys
+c = socket.create_connection((sys.argv[1], 80), timeout=30)
+c.sendall(b"x" * 1000)
+print("sent", flush=True)
+sys.stdin.readline()
+c.sendall(b"y" * 1000)
+c.shutdown(socket.SHUT_WR)
+print(c.recv(100).decode().split()[0], flush=True)
+"""
+    p = client.popen("python3", "-c", script, "2001:db8:1:a::1", stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "sent"
+    d.stop()
+    d.start()
+    assert tcp_apps(d)["sink"]["server_pid"] == worker
+    assert "adopted" in d.read_log()
+    out, _ = p.communicate("go\n", timeout=30)
+    assert out.strip() == "2000", out
+    # Without --keep the worker goes with thingsd (an adopted one is not
+    # thingsd's child: whoever inherited it reaps it).
+    d.stop()
+    assert wait_for(lambda: ended(worker))
+
+
+def ended(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
