@@ -128,7 +128,7 @@ void build_tcp_syn(struct frame *f, const struct hdrs *h, uint16_t sport, uint16
 }
 
 void build_icmp6_error(struct frame *out, const struct frame *in, const struct hdrs *req,
-		       const struct in6_addr *from, uint8_t type, uint8_t code)
+		       const struct in6_addr *from, uint8_t type, uint8_t code, uint8_t hop_limit)
 {
 	struct hdrs h = reply_hdrs(req);
 	size_t quote = 40 + frame_get16(in, in->ip6_off + 4);
@@ -136,6 +136,7 @@ void build_icmp6_error(struct frame *out, const struct frame *in, const struct h
 	if (quote > ICMP6_ERR_QUOTE_MAX)
 		quote = ICMP6_ERR_QUOTE_MAX;
 	h.src = *from;
+	h.hop_limit = hop_limit;
 	h.tclass = 0;
 	h.flow = 0;
 	put_headers(out, &h, PROTO_ICMPV6);

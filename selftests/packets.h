@@ -96,12 +96,12 @@ void build_tcp_syn(struct frame *f, const struct hdrs *h, uint16_t sport, uint16
 /*
  * The ICMPv6 error (type, code) that the IPv6 packet in `in` (sent with
  * req) turns into, coming from `from`: back to req's source, from our MAC,
- * a VLAN tag kept, hop limit THINGS_REPLY_HOP_LIMIT, class and flow 0,
+ * a VLAN tag kept, with hop_limit, class and flow 0,
  * quoting in's IPv6 packet (not its Ethernet padding) up to
  * ICMP6_ERR_QUOTE_MAX bytes.
  */
 void build_icmp6_error(struct frame *out, const struct frame *in, const struct hdrs *req,
-		       const struct in6_addr *from, uint8_t type, uint8_t code);
+		       const struct in6_addr *from, uint8_t type, uint8_t code, uint8_t hop_limit);
 
 void build_ns(struct frame *f, const struct hdrs *h, uint8_t code,
 	      const struct in6_addr *target, const uint8_t *opts, size_t opts_len);

@@ -15,7 +15,8 @@
 #define DATA_LEN 32	/* traceroute -6 sends 40-byte UDP probes */
 
 static void hop(const struct test_env *env, enum probe_kind kind, const char *dst,
-		unsigned int variants, uint8_t hl, const struct in6_addr *line, size_t len)
+		unsigned int hops, unsigned int variants, uint8_t hl, const struct in6_addr *line,
+		size_t len)
 {
 	struct hdrs h = hdrs_to(REMOTE, "::");
 	struct frame in;
@@ -25,7 +26,7 @@ static void hop(const struct test_env *env, enum probe_kind kind, const char *ds
 	if (line)
 		expect_time_exceeded(env, &in, &h, line);
 	else
-		expect_end(env, &in, &h, kind);
+		expect_end(env, &in, &h, kind, hops);
 }
 
 /* Hop limits 1..3 tell the list story; 0 and past the end reach the
@@ -38,11 +39,11 @@ static void list_story(const struct test_env *env, enum probe_kind kind, unsigne
 		struct in6_addr line = story_list_line(hl);
 
 		test_log("hop limit %u", hl);
-		hop(env, kind, STORY_LIST, variants, (uint8_t)hl, &line, DATA_LEN);
+		hop(env, kind, STORY_LIST, STORY_LIST_HOPS, variants, (uint8_t)hl, &line, DATA_LEN);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
 		test_log("hop limit %u", ends[i]);
-		hop(env, kind, STORY_LIST, variants, ends[i], NULL, DATA_LEN);
+		hop(env, kind, STORY_LIST, STORY_LIST_HOPS, variants, ends[i], NULL, DATA_LEN);
 	}
 }
 
@@ -53,9 +54,9 @@ static void address_story(const struct test_env *env, enum probe_kind kind, cons
 	for (unsigned int hl = 1; hl <= STORY_ADDR_HOPS; hl++) {
 		struct in6_addr line = story_addr_line(hl, fields[hl - 1]);
 
-		hop(env, kind, dst, 0, (uint8_t)hl, &line, DATA_LEN);
+		hop(env, kind, dst, STORY_ADDR_HOPS, 0, (uint8_t)hl, &line, DATA_LEN);
 	}
-	hop(env, kind, dst, 0, STORY_ADDR_HOPS + 1, NULL, DATA_LEN);
+	hop(env, kind, dst, STORY_ADDR_HOPS, 0, STORY_ADDR_HOPS + 1, NULL, DATA_LEN);
 }
 
 /*
@@ -83,7 +84,7 @@ static void near_limit(const struct test_env *env, enum probe_kind kind, unsigne
 	if (kind == PROBE_UDP) {
 		probe_build(&in, &h, kind, STORY_LIST, STORY_LIST_HOPS + 1,
 			    ip6_len - 40 - ext - l4_hdr[kind]);
-		expect_end(env, &in, &h, kind);
+		expect_end(env, &in, &h, kind, STORY_LIST_HOPS);
 	}
 }
 
@@ -99,7 +100,7 @@ static void padded(const struct test_env *env, enum probe_kind kind, uint8_t hl)
 	if (hl <= STORY_LIST_HOPS)
 		expect_time_exceeded(env, &in, &h, &line);
 	else
-		expect_end(env, &in, &h, kind);
+		expect_end(env, &in, &h, kind, STORY_LIST_HOPS);
 }
 
 static const struct {

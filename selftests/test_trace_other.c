@@ -45,7 +45,7 @@ static void no_story(const struct test_env *env, const char *dst)
 	for (int k = 0; k < PROBE_KINDS; k++) {
 		probe(&in, &h, k, dst, 1);
 		if (k == PROBE_ICMP)
-			expect_end(env, &in, &h, k);
+			expect_end(env, &in, &h, k, STORY_LIST_HOPS);
 		else
 			expect_left(env, &in, XDP_PASS, THINGS_R_PASS_NOT_ICMP);
 	}
@@ -127,7 +127,7 @@ static void gap(const struct test_env *env)
 		probe(&in, &h, k, STORY_GAP, 2);
 		expect_left(env, &in, XDP_PASS, THINGS_R_TRACE_NO_LINE);
 		probe(&in, &h, k, STORY_GAP, 3);
-		expect_end(env, &in, &h, k);
+		expect_end(env, &in, &h, k, 2);
 	}
 }
 
@@ -170,7 +170,7 @@ static void limited(const struct test_env *env, int fd, const void *key, enum pr
 	if (hl <= STORY_LIST_HOPS)
 		expect_time_exceeded(env, &in, &h, &line);
 	else
-		expect_end(env, &in, &h, kind);
+		expect_end(env, &in, &h, kind, STORY_LIST_HOPS);
 	ASSERT_EQ(tokens_of(fd, key), 0, "the token taken");
 	expect_left(env, &in, XDP_DROP, over);
 	ASSERT_EQ(tokens_of(fd, key), 0, "no token");
@@ -211,9 +211,9 @@ static void echo_not_limited(const struct test_env *env)
 	bucket_plant(env->rate_fd, &key, 0, mono_now() + HOUR_NS);
 	bucket_plant(env->err_bucket_fd, &zero, 0, mono_now() + HOUR_NS);
 	probe(&in, &h, PROBE_ICMP, STORY_LIST, STORY_LIST_HOPS + 1);
-	expect_end(env, &in, &h, PROBE_ICMP);
+	expect_end(env, &in, &h, PROBE_ICMP, STORY_LIST_HOPS);
 	probe(&in, &h, PROBE_TCP, STORY_LIST, STORY_LIST_HOPS + 1);
-	expect_end(env, &in, &h, PROBE_TCP);
+	expect_end(env, &in, &h, PROBE_TCP, STORY_LIST_HOPS);
 	probe(&in, &h, PROBE_UDP, STORY_LIST, 1);
 	expect_left(env, &in, XDP_DROP, THINGS_R_ERR_LIMIT_SOURCE);
 }

@@ -46,13 +46,13 @@ bool expect_time_exceeded(const struct test_env *env, const struct frame *in,
 {
 	struct frame out;
 
-	build_icmp6_error(&out, in, h, from, ICMP6_TIME_EXCEEDED, 0);
+	build_icmp6_error(&out, in, h, from, ICMP6_TIME_EXCEEDED, 0, ERR_HOP_LIMIT(h->hop_limit));
 	return check_xdp(env, in, &(struct expect){ XDP_TX, &out, THINGS_R_TX_TIME_EXCEEDED,
 			 APP_TRACE, THINGS_ACT_ICMP_ERROR });
 }
 
 bool expect_end(const struct test_env *env, const struct frame *in, const struct hdrs *h,
-		enum probe_kind kind)
+		enum probe_kind kind, unsigned int hops)
 {
 	struct frame out;
 
@@ -72,7 +72,8 @@ bool expect_end(const struct test_env *env, const struct frame *in, const struct
 				 APP_TRACE, THINGS_ACT_ECHO_REPLY });
 	}
 	case PROBE_UDP:
-		build_icmp6_error(&out, in, h, &h->dst, ICMP6_DEST_UNREACH, ICMP6_PORT_UNREACH);
+		build_icmp6_error(&out, in, h, &h->dst, ICMP6_DEST_UNREACH, ICMP6_PORT_UNREACH,
+				  ERR_HOP_LIMIT(hops + 1));
 		return check_xdp(env, in, &(struct expect){ XDP_TX, &out,
 				 THINGS_R_TX_PORT_UNREACHABLE, APP_TRACE, THINGS_ACT_ICMP_ERROR });
 	default:

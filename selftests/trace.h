@@ -28,10 +28,14 @@ void probe_build(struct frame *f, struct hdrs *h, enum probe_kind kind, const ch
 bool expect_time_exceeded(const struct test_env *env, const struct frame *in,
 			  const struct hdrs *h, const struct in6_addr *from);
 
-/* The probe reached the story's end: echo reply, Port Unreachable from the
- * destination, or TCP to the kernel. */
+/* The probe reached the end of a story of hops lines: echo reply, Port
+ * Unreachable from the destination, or TCP to the kernel. */
 bool expect_end(const struct test_env *env, const struct frame *in, const struct hdrs *h,
-		enum probe_kind kind);
+		enum probe_kind kind, unsigned int hops);
+
+/* An error comes back with the hop limit of a node as deep as its line
+ * (255 for the first line, 254 for the second, ...). */
+#define ERR_HOP_LIMIT(depth) ((uint8_t)(255 - ((depth) - 1)))
 
 /* The probe must be passed untouched, or dropped, under reason. */
 bool expect_left(const struct test_env *env, const struct frame *in, enum xdp_action verdict,

@@ -15,6 +15,8 @@
 #include "../lib/ipv6.h"
 #include "../lib/maps.h"
 
+#define TRACE_HOP_LIMIT 255
+
 /* A probe holds at least the header of its protocol: traceroute's three
  * kinds, ICMPv6 echo, UDP and TCP. Anything else is not a probe. */
 static __always_inline enum things_reason trace_probe_kind(const struct pkt *p, __u8 icmp_type)
@@ -84,6 +86,9 @@ static __always_inline enum things_reason trace_line(const struct things_story *
  * THINGS_GO_ON with *e the error to send; THINGS_R_TX_ECHO_REPLY for an
  * echo request the destination answers as itself; else the reason it is
  * left alone. An address no story holds answers as an echo app's does.
+ * Errors leave with the hop limit a node as deep as their line would give
+ * them, from TRACE_HOP_LIMIT down (tracepath reads the way back from it;
+ * 255 leaves room for the longest story).
  */
 static __always_inline enum things_reason trace_decide(const struct pkt *p,
 						       const struct things_prefix_value *pv,
@@ -106,6 +111,7 @@ static __always_inline enum things_reason trace_decide(const struct pkt *p,
 		e->type = ICMPV6_TIME_EXCEED;
 		e->code = ICMPV6_EXC_HOPLIMIT;
 		e->sent = THINGS_R_TX_TIME_EXCEEDED;
+		e->hop_limit = (__u8)(TRACE_HOP_LIMIT - (h - 1));
 		return trace_line(s, h, &ip6->daddr, &e->from);
 	}
 	if (p->l4_proto == IPPROTO_ICMPV6)
@@ -116,6 +122,7 @@ static __always_inline enum things_reason trace_decide(const struct pkt *p,
 	e->type = ICMPV6_DEST_UNREACH;
 	e->code = ICMPV6_PORT_UNREACH;
 	e->sent = THINGS_R_TX_PORT_UNREACHABLE;
+	e->hop_limit = (__u8)(s->hops < TRACE_HOP_LIMIT ? TRACE_HOP_LIMIT - s->hops : 1);
 	return THINGS_GO_ON;
 }
 

@@ -66,6 +66,7 @@ THINGS_STATIC_ASSERT(THINGS_ERR_MAX_LEN - sizeof(struct ipv6hdr) < 4 * CSUM_CHUN
 struct icmp6_err {
 	struct in6_addr from;
 	__u8 type, code;
+	__u8 hop_limit;
 	enum things_reason sent;	/* the reason once it is built */
 };
 
@@ -74,8 +75,8 @@ struct icmp6_err {
  * frame grows by the error's headers at the front (the MACs swapped, a
  * VLAN tag kept) and is cut to quote the invoking IPv6 packet, extension
  * headers and all but no Ethernet padding, up to ICMP6_ERR_MAX_QUOTE
- * bytes. To the packet's source, hop limit THINGS_REPLY_HOP_LIMIT, class
- * and flow label 0. The caller has checked that the packet may be
+ * bytes. To the packet's source, with e's hop limit, class and flow label
+ * 0. The caller has checked that the packet may be
  * answered at all (RFC 4443 2.4 e).
  */
 static __always_inline enum things_reason icmp6_error(struct xdp_md *ctx, struct pkt *p,
@@ -124,7 +125,7 @@ static __always_inline enum things_reason icmp6_error(struct xdp_md *ctx, struct
 	*(__be32 *)ip6 = bpf_htonl(0x60000000);
 	ip6->payload_len = bpf_htons(sizeof(*icmp) + quote);
 	ip6->nexthdr = IPPROTO_ICMPV6;
-	ip6->hop_limit = THINGS_REPLY_HOP_LIMIT;
+	ip6->hop_limit = e->hop_limit;
 	ip6->saddr = e->from;
 	ip6->daddr = q->saddr;
 	icmp->icmp6_type = e->type;

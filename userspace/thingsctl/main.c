@@ -73,6 +73,10 @@ static const struct command {
 	  "the canvas as a PNG (FILE '-': standard output)", .run = cmd_canvas_export },
 	{ "canvas", "clear", false, "NAME", "paint the canvas black (needs root)",
 	  .run = cmd_canvas_clear },
+	{ "trace", "show", false, "NAME", "a trace app's stories, hop by hop",
+	  .run = cmd_trace_show },
+	{ "trace", "zone", false, "NAME [ns HOST] [mbox MAILBOX] [ttl SEC] [serial N] [tinydns]",
+	  "the reverse zone (ip6.arpa PTRs) of its hop addresses", .run = cmd_trace_zone },
 	{ "help", NULL, false, "", "this text", .run = NULL },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
