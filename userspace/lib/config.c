@@ -476,9 +476,9 @@ static void check_story_names(struct parse_state *st, const struct things_cfg_ap
 				if (memcmp(&x->addr, &y->addr, 16) || !strcmp(x->name, y->name))
 					continue;
 				snprintf(msg, sizeof(msg),
-					 "%s is named '%.40s' in %.60s:%d: an address has one name",
+					 "%s is named '%.40s' in %.100s:%d: an address has one name",
 					 inet_ntop(AF_INET6, &x->addr, a, sizeof(a)), y->name,
-					 app->stories[j].file, y->line);
+					 app->stories[j].path, y->line);
 				set_story_error(st, s, x->line, msg);
 				break;
 			}
