@@ -269,7 +269,7 @@ def lan_topology(lab):
     for port in ("rc0", "rh0"):
         router.ip("link", "set", port, "master", "br0")
     router.ip("link", "set", "br0", "up")
-    router.sysctl("net.ipv6.conf.all.forwarding", "1")
+    router.router()
     # Replies sent with XDP_TX by the host arrive through rh0.
     lab.xdp_pass(router, "rh0")
 
@@ -283,6 +283,14 @@ def lan_topology(lab):
     client.ip("-6", "route", "add", str(ONLINK), "dev", "c0")
     router.ip("-6", "route", "add", str(ONLINK), "dev", "br0")
     return client, router, host
+
+
+def reverse_zone(prefix):
+    """The ip6.arpa zone of a prefix, cut at the nibble: as `thingsctl trace
+    zone` names it, without the final dot."""
+    net = ipaddress.ip_network(prefix)
+    labels = net.network_address.reverse_pointer.split(".")
+    return ".".join(labels[32 - net.prefixlen // 4:])
 
 
 def trace_topology(lab):
