@@ -199,17 +199,26 @@ static void global_limit(const struct test_env *env)
 		THINGS_R_ERR_LIMIT_GLOBAL);
 }
 
+/* Both limits on (rate 1; the host's burst err_burst), both buckets
+ * frozen with the tokens given. */
+static void both_frozen(const struct test_env *env, __u32 err_burst, __u64 source_tokens,
+			__u64 host_tokens)
+{
+	struct things_rate_key key = source_key();
+	__u32 zero = 0;
+
+	trace_limits(env, 1, 1, 1, err_burst);
+	bucket_plant(env->rate_fd, &key, source_tokens, mono_now() + HOUR_NS);
+	bucket_plant(env->err_bucket_fd, &zero, host_tokens, mono_now() + HOUR_NS);
+}
+
 /* Echo replies are no errors: an empty bucket leaves them alone. */
 static void echo_not_limited(const struct test_env *env)
 {
-	struct things_rate_key key = source_key();
 	struct frame in;
 	struct hdrs h;
-	__u32 zero = 0;
 
-	trace_limits(env, 1, 1, 1, 1);
-	bucket_plant(env->rate_fd, &key, 0, mono_now() + HOUR_NS);
-	bucket_plant(env->err_bucket_fd, &zero, 0, mono_now() + HOUR_NS);
+	both_frozen(env, 1, 0, 0);
 	probe(&in, &h, PROBE_ICMP, STORY_LIST, STORY_LIST_HOPS + 1);
 	expect_end(env, &in, &h, PROBE_ICMP, STORY_LIST_HOPS);
 	probe(&in, &h, PROBE_TCP, STORY_LIST, STORY_LIST_HOPS + 1);
@@ -222,14 +231,11 @@ static void echo_not_limited(const struct test_env *env)
  * host's. */
 static void source_before_global(const struct test_env *env)
 {
-	struct things_rate_key key = source_key();
 	struct frame in;
 	struct hdrs h;
 	__u32 zero = 0;
 
-	trace_limits(env, 1, 1, 1, 5);
-	bucket_plant(env->rate_fd, &key, 0, mono_now() + HOUR_NS);
-	bucket_plant(env->err_bucket_fd, &zero, 3 * UNIT, mono_now() + HOUR_NS);
+	both_frozen(env, 5, 0, 3 * UNIT);
 	probe(&in, &h, PROBE_UDP, STORY_LIST, 1);
 	expect_left(env, &in, XDP_DROP, THINGS_R_ERR_LIMIT_SOURCE);
 	ASSERT_EQ(tokens_of(env->err_bucket_fd, &zero), 3 * UNIT, "the host's bucket");

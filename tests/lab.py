@@ -45,6 +45,17 @@ def sh(*args, check=True, capture=True, timeout=30):
     return res
 
 
+def stop_process(proc, timeout=10):
+    """Ends a process this code started (a Popen: by its PID), TERM first."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def random_address(net, rng):
     """A random address inside net, never the subnet-router anycast one."""
     host_bits = net.max_prefixlen - net.prefixlen
@@ -365,13 +376,7 @@ class Nsd:
         return "\n".join(out)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
