@@ -41,13 +41,21 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 import lab as L  # noqa: E402
 
-KINDS = ("echo", "ns")
-KIND_LABELS = {"echo": "echo, random /48 address", "ns": "NS, random /64 target"}
-PREFIXES = {"echo": str(L.ROUTED), "ns": str(L.ONLINK)}
+KINDS = ("echo", "ns", "te")
+KIND_LABELS = {"echo": "echo, random /48 address", "ns": "NS, random /64 target",
+               "te": "traceroute probe, random story address"}
+# Traceroute probes are loadgen's echo requests to a trace app whose one
+# story covers its prefix with a line for every hop limit: each is answered
+# with Time Exceeded.
+TRACE_PREFIX = "2001:db8:7ace::/48"
+PREFIXES = {"echo": str(L.ROUTED), "ns": str(L.ONLINK), "te": TRACE_PREFIX}
+LOADGEN_KINDS = {"te": "echo"}
 PACED_RATES = (25000, 100000, 1000000, 5000000)
 # (request, peer, least IPv6 Things / peer): the issue's targets.
 TARGETS = (("echo", "minimal", 0.85), ("echo", "kernel", 10.0),
            ("ns", "minimal", 0.85), ("ns", "ndppd", 80.0))
+# Time Exceeded against IPv6 Things' own echo, in the same run.
+TRACE_TARGET = 0.7
 CLIENT_DEV, SERVER_DEV, IDLE_DEV, IDLE_PEER = "c0", "h0", "gi0", "gi1"
 SERVER_ADDR = L.HOST_LAN
 
@@ -72,7 +80,7 @@ class Responder:
     """One responder on the server's veth: start(), answered(kind) as a
     running total of the replies it sent, stop()."""
     key = label = ""
-    kinds = KINDS
+    kinds = ("echo", "ns")
     elsewhere = False
 
     def __init__(self, bench):
@@ -90,11 +98,21 @@ class Responder:
 
 class Things(Responder):
     key, label = "things", "IPv6 Things (thingsd)"
-    APPS = {"echo": ("routed", ("echo-reply",)), "ns": ("lan", ("na", "na-dad"))}
+    kinds = KINDS
+    APPS = {"echo": ("routed", ("echo-reply",)), "ns": ("lan", ("na", "na-dad")),
+            "te": ("story", ("icmp-error",))}
 
     def start(self):
-        # The same two apps as `make demo` and the integration tests.
-        self.d = self.b.lab.thingsd(self.b.server, L.DEMO_APPS)
+        # The same two apps as `make demo` and the integration tests, and a
+        # trace app without error limits (one source would be over any
+        # per-source rate at once): what the data plane itself can do.
+        story = os.path.join(self.b.lab.tmp, "bench.story")
+        with open(story, "w") as f:
+            for hop in range(1, 256):
+                f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
+        self.d = self.b.lab.thingsd(self.b.server, (
+            "error_rate = 0\n\n%s\n[app story]\nkind = trace\nprefix = %s\nrate = 0\n"
+            "story = %s %s\n") % (L.DEMO_APPS, TRACE_PREFIX, TRACE_PREFIX, story))
 
     def stop(self):
         # Removes the pins too, so every round starts from fresh maps.
@@ -209,7 +227,8 @@ class Bench:
 
     def send(self, kind, seconds, rate=0):
         out = nsenter(self.client, self.loadgen, "send", "--build", self.build,
-                      "--dev", CLIENT_DEV, "--idle-dev", IDLE_DEV, "--kind", kind,
+                      "--dev", CLIENT_DEV, "--idle-dev", IDLE_DEV,
+                      "--kind", LOADGEN_KINDS.get(kind, kind),
                       "--dst-mac", self.server_mac, "--src", L.CLIENT_LAN,
                       "--prefix", PREFIXES[kind], "--seconds", "%g" % seconds,
                       "--rate", str(rate), "--slice-us", str(self.args.slice_us),
@@ -330,6 +349,19 @@ def ratio(results, kind, peer):
     return a / b if b else None
 
 
+def trace_ratios(results):
+    """IPv6 Things' Time Exceeded over its echo: the median, and round by
+    round."""
+    try:
+        te, echo = (results["things"]["runs"][k] for k in ("te", "echo"))
+        m = (results["things"]["summary"]["te"]["answered_per_s"]["median"] /
+             results["things"]["summary"]["echo"]["answered_per_s"]["median"])
+    except (KeyError, ZeroDivisionError):
+        return None, []
+    return m, [x["answered_per_s"] / y["answered_per_s"] if y["answered_per_s"] else None
+               for x, y in zip(te, echo)]
+
+
 def targets(results):
     out = []
     for kind, peer, least in TARGETS:
@@ -337,6 +369,10 @@ def targets(results):
         out.append({"request": kind, "peer": peer, "least": least, "ratio": r,
                     "met": r is not None and r >= least,
                     "round_ratios": round_ratios(results, kind, peer)})
+    if "things" in results:
+        r, rounds = trace_ratios(results)
+        out.append({"request": "te", "peer": "things-echo", "least": TRACE_TARGET, "ratio": r,
+                    "met": r is not None and r >= TRACE_TARGET, "round_ratios": rounds})
     return out
 
 
@@ -407,10 +443,14 @@ def markdown(results, tgts, args, mach, micro_table):
             a = s["answered_per_s"]
             r = ratio(results, kind, key) if key != "things" else None
             t = goal.get((kind, key))
+            if kind == "te" and key == "things":
+                t = goal.get(("te", "things-echo"))
+                r = t["ratio"] if t else None
             lines.append("| %s | %s | %s | %s | %s | %s |%s" % (
                 res["label"], KIND_LABELS[kind], spread_text(a), spread_text(s["seen_per_s"]),
                 "%.2f" % r if r is not None else "",
-                ">= %g: %s" % (t["least"], "met" if t["met"] else "**missed**") if t else "",
+                ">= %g%s: %s" % (t["least"], " x its echo" if t["peer"] == "things-echo" else "",
+                                 "met" if t["met"] else "**missed**") if t else "",
                 "".join(" %s |" % paced_text(p) for p in s["paced"])))
     lines += [
         "",

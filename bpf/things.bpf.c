@@ -77,7 +77,7 @@ static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct 
 		return THINGS_R_APP_CHECKSUM;
 	rq.app_id = pv->app_id;
 	cfg = bpf_map_lookup_elem(&app_cfg, &rq.app_id);
-	if (cfg && cfg->rate && !rate_allow(rq.app_id, &ip6->saddr, cfg))
+	if (cfg && cfg->rate && !rate_allow(rq.app_id, &ip6->saddr, cfg, bpf_ktime_get_ns()))
 		return THINGS_R_APP_RATE_LIMITED;
 	__builtin_memcpy(rq.src, &ip6->saddr, sizeof(rq.src));
 	__builtin_memcpy(rq.iid, &ip6->daddr.in6_u.u6_addr8[8], sizeof(rq.iid));
@@ -151,6 +151,7 @@ static __always_inline enum things_reason answer_trace(struct xdp_md *ctx, struc
 	struct icmp6_err e;
 	enum things_reason r;
 	__u32 app_id = pv->app_id;
+	__u64 now = 0;
 
 	r = trace_probe_kind(p, icmp_type);
 	if (r == THINGS_GO_ON)
@@ -164,9 +165,12 @@ static __always_inline enum things_reason answer_trace(struct xdp_md *ctx, struc
 	if ((void *)(ip6 + 1) > p->data_end)
 		return THINGS_R_PASS_TRUNCATED;
 	cfg = bpf_map_lookup_elem(&app_cfg, &app_id);
-	if (cfg && cfg->rate && !rate_allow(app_id, &ip6->saddr, cfg))
-		return THINGS_R_ERR_LIMIT_SOURCE;
-	if (!rate_allow_error())
+	if (cfg && cfg->rate) {
+		now = bpf_ktime_get_ns();
+		if (!rate_allow(app_id, &ip6->saddr, cfg, now))
+			return THINGS_R_ERR_LIMIT_SOURCE;
+	}
+	if (!rate_allow_error(&now))
 		return THINGS_R_ERR_LIMIT_GLOBAL;
 	return icmp6_error(ctx, p, &e);
 }

@@ -31,7 +31,7 @@ def test_bench_smoke(tmp_path):
     assert not [p for p in made["pins"] + [made["tmp"]] if os.path.exists(p)]
     resp = report["responders"]
     assert set(resp) == {"things", "minimal", "kernel", "ndppd"}
-    for key, kinds in (("things", ("echo", "ns")), ("minimal", ("echo", "ns")),
+    for key, kinds in (("things", ("echo", "ns", "te")), ("minimal", ("echo", "ns")),
                        ("kernel", ("echo",)), ("ndppd", ("ns",))):
         for kind in kinds:
             s = resp[key]["summary"][kind]
@@ -42,7 +42,8 @@ def test_bench_smoke(tmp_path):
     assert resp["kernel"]["summary"]["ns"]["answered_per_s"]["median"] == 0
     assert "echo" not in resp["ndppd"]["summary"]
     assert [(t["request"], t["peer"]) for t in report["targets"]] == [
-        ("echo", "minimal"), ("echo", "kernel"), ("ns", "minimal"), ("ns", "ndppd")]
+        ("echo", "minimal"), ("echo", "kernel"), ("ns", "minimal"), ("ns", "ndppd"),
+        ("te", "things-echo")]
     assert all(t["ratio"] and t["ratio"] > 0 for t in report["targets"]), report["targets"]
     assert report["micro"]["cases"]
 
@@ -51,4 +52,5 @@ def test_bench_smoke(tmp_path):
     assert table == proc.stdout
     for row in ("IPv6 Things (thingsd)", "minimal XDP responder", "Linux, AnyIP", "ndppd"):
         assert "| %s" % row in table, row
+    assert "traceroute probe" in table
     assert "ns per packet" in table

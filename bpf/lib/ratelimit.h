@@ -83,16 +83,15 @@ static __always_inline int rate_take(struct things_rate_bucket *b, __u32 rate, _
 }
 
 /*
- * The token bucket of the request's source for an app with cfg->rate > 0:
- * 1 if it may go on (a token taken), 0 if it is over the rate. Buckets
- * start full.
+ * The token bucket of the request's source for an app with cfg->rate > 0,
+ * at time now (bpf_ktime_get_ns()): 1 if it may go on (a token taken), 0
+ * if it is over the rate. Buckets start full.
  */
 static __always_inline int rate_allow(__u32 app_id, const struct in6_addr *src,
-				      const struct things_app_cfg *cfg)
+				      const struct things_app_cfg *cfg, __u64 now)
 {
 	struct things_rate_bucket *b, fresh;
 	struct things_rate_key key;
-	__u64 now = bpf_ktime_get_ns();
 
 	rate_key(&key, app_id, src, cfg->rate_prefix);
 	b = bpf_map_lookup_elem(&rate_buckets, &key);
@@ -108,8 +107,10 @@ static __always_inline int rate_allow(__u32 app_id, const struct in6_addr *src,
 }
 
 /* The host's bucket for the ICMPv6 errors it sends (err_cfg): 1 if one
- * more may go, 0 if not. */
-static __always_inline int rate_allow_error(void)
+ * more may go, 0 if not. *now: the time if the caller read it, else 0;
+ * read here only if a limit needs it (a clock read costs more than the
+ * bucket). */
+static __always_inline int rate_allow_error(__u64 *now)
 {
 	struct things_rate_bucket *b;
 	struct things_err_cfg *cfg;
@@ -121,7 +122,9 @@ static __always_inline int rate_allow_error(void)
 	b = bpf_map_lookup_elem(&err_bucket, &zero);
 	if (!b)
 		return 1;
-	return rate_take(b, cfg->rate, cfg->burst, bpf_ktime_get_ns());
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	return rate_take(b, cfg->rate, cfg->burst, *now);
 }
 
 #endif
