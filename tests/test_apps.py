@@ -232,3 +232,61 @@ def test_app_settings_are_shown(apps):
     # The same from the pins alone, thingsd stopped.
     d.stop()
     assert {a["name"]: a.get("settings") for a in d.ctl_json("app", "list")} == shown
+
+
+LAYOUTS = [
+    ("board", "2001:db8:1:b0a::/72", "a board reads the low 64 bits of the address: its prefix "
+     "must be /64 or shorter"),
+    ("canvas", "2001:db8:1:ca5:8000::/65", "/64 or shorter"),
+    ("tree", "2001:db8:1:7ee::/96", "a tree reads the low 48 bits of the address: its prefix "
+     "must be /80 or shorter"),
+]
+
+
+@pytest.mark.parametrize("kind,prefix,why", LAYOUTS)
+def test_layout_that_does_not_fit_the_prefix(tmp_path, kind, prefix, why):
+    conf = tmp_path / "l.conf"
+    conf.write_text("[app a]\nkind = %s\nprefix = %s\n" % (kind, prefix))
+    res = L.sh(L.THINGSD, "--check", str(conf), check=False)
+    assert res.returncode == 2 and res.stderr.startswith("%s:3: app 'a': " % conf), res.stderr
+    assert why in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("text,line,why", [
+    ("kind = canvas\nprefix = 2001:db8::/64\nwidth = 4097\n", 4, "width must be a whole number from 1 to 4096"),
+    ("kind = board\nprefix = 2001:db8::/64\nlines = 257\n", 4, "lines must be a whole number from 1 to 256"),
+    ("kind = tree\nprefix = 2001:db8::/80\nlights = 0\n", 4, "lights must be a whole number from 1 to 1024"),
+    ("kind = tree\nprefix = 2001:db8::/80\nburst = 5\n", 4, "burst needs rate = N"),
+    ("kind = echo\nprefix = 2001:db8::/64\nrate = 5\n", 4, "rate does not apply to kind echo"),
+    ("kind = board\nprefix = 2001:db8::/64\nwidth = 5\n", 4, "width does not apply to kind board"),
+    ("kind = canvas\nprefix = 2001:db8::/64\nrate = 10\nrate_prefix = 129\n", 5, "rate_prefix must be"),
+])
+def test_app_keys_are_checked(tmp_path, text, line, why):
+    conf = tmp_path / "k.conf"
+    conf.write_text("[app a]\n" + text)
+    res = L.sh(L.THINGSD, "--check", str(conf), check=False)
+    assert res.returncode == 2 and res.stderr.startswith("%s:%d: " % (conf, line)), res.stderr
+    assert why in res.stderr, res.stderr
+
+
+def test_runtime_apps_take_every_key(apps):
+    lab, client, router, host, d = apps
+    d.ctl("app", "add", "small", "kind", "canvas", "prefix", "2001:db8:1:ca6::/64", "width", "8",
+          "height", "4", "silent", "no", "rate", "100", "burst", "10", "rate_prefix", "56")
+    app = {a["name"]: a for a in d.ctl_json("app", "list")}["small"]
+    assert app["settings"] == {"width": 8, "height": 4, "rate": 100, "burst": 10,
+                               "rate_prefix": 56}
+    assert app["silent"] is False
+    # Answered, since silent no; painted; off the 8 x 4 canvas, not.
+    assert ping(client, "2001:db8:1:ca6:7:3:ff00:ff").returncode == 0
+    assert ping(client, "2001:db8:1:ca6:8:0:ff00:ff").returncode == 0
+    img = export(lab, d, "small")
+    assert img.size == (8, 4) and img.getpixel((7, 3)) == (255, 0, 0)
+    bad = d.ctl("app", "add", "big", "kind", "canvas", "prefix", "2001:db8:1:ca7::/64",
+                "width", "5000", check=False)
+    assert bad.returncode == 1 and "width must be a whole number from 1 to 4096" in bad.stderr
+    # And they come back after a restart, settings and all.
+    d.stop()
+    d.start()
+    assert {a["name"]: a for a in d.ctl_json("app", "list")}["small"]["settings"] == \
+        app["settings"]
