@@ -39,7 +39,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
 	ndppd ethtool libpng-dev python3-pil libmicrohttpd-dev chromium chromium-driver \
-	python3-selenium prometheus wrk iputils-tracepath nsd bind9-dnsutils bind9-utils
+	python3-selenium prometheus wrk curl iputils-tracepath nsd bind9-dnsutils bind9-utils
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -75,18 +75,21 @@ THINGS_WEB_BIN   := $(BUILD)/things-web
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
-# loadgen.c is the throughput benchmark's own program; the rest is micro.
-LOADGEN_SRCS   := bench/loadgen.c
-BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS),$(BENCH_SRCS))
+# loadgen*.c is the throughput benchmark's own program; the rest is micro.
+LOADGEN_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
+# tcpbench.c: the TCP server and client of bench/tcp.py and tests/test_tcp.py.
+TCPBENCH_SRCS  := bench/tcpbench.c
+BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS) $(TCPBENCH_SRCS),$(BENCH_SRCS))
 BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
 LOADGEN_BIN    := $(BUILD)/bench/loadgen
+TCPBENCH_BIN   := $(BUILD)/bench/tcpbench
 
 .PHONY: all deps selftest test demo bench bench-micro install clean help
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(if $(THINGS_WEB_SRCS),$(THINGS_WEB_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
-     $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN)) $(LOADGEN_BIN)
+     $(BENCH_BPF_OBJS) $(if $(BENCH_C_SRCS),$(BENCH_BIN)) $(LOADGEN_BIN) $(TCPBENCH_BIN)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -95,7 +98,8 @@ help:
 	@echo "make test       deps + build + selftests + pytest suite"
 	@echo "make demo       deps + build + a live demo in network namespaces"
 	@echo "make bench      deps + build + throughput against the kernel, ndppd and"
-	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS)"
+	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS);"
+	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
@@ -164,6 +168,9 @@ $(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | 
 $(LOADGEN_BIN): $(LOADGEN_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)/bench
 	$(CC_ALL) -Ibench $(LOADGEN_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
+$(TCPBENCH_BIN): $(TCPBENCH_SRCS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)/bench
+	$(CC_ALL) $(TCPBENCH_SRCS) $(LIBTHINGS) $(LINK_FLAGS) -o $@
+
 selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o
 
@@ -175,12 +182,14 @@ bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 # Everything bench/throughput.py runs: the responders, the load generator
 # and the micro-benchmark whose table it includes.
 BENCH_NEEDS := $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN) $(LOADGEN_BIN) $(THINGSD_BIN) \
-	$(THINGSCTL_BIN)
+	$(THINGSCTL_BIN) $(TCPBENCH_BIN)
+TCP_BENCH_ARGS ?=
 BENCH_ARGS ?=
 
 bench: deps
 	$(MAKE) $(BENCH_NEEDS)
 	$(PYTHON) bench/throughput.py --build $(BUILD) $(BENCH_ARGS)
+	$(PYTHON) bench/tcp.py --build $(BUILD) $(TCP_BENCH_ARGS)
 
 test: deps
 	$(MAKE) all
@@ -194,14 +203,17 @@ demo: deps
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-install: $(THINGSD_BIN) $(THINGSCTL_BIN) $(THINGS_PING_BIN)
+install: $(THINGSD_BIN) $(THINGSCTL_BIN) $(THINGS_PING_BIN) $(THINGS_WEB_BIN)
 	install -D -m 0755 $(THINGSD_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsd
 	install -D -m 0755 $(THINGSCTL_BIN) $(DESTDIR)$(PREFIX)/sbin/thingsctl
 	install -D -m 0755 $(THINGS_PING_BIN) $(DESTDIR)$(PREFIX)/bin/things-ping
+	install -D -m 0755 $(THINGS_WEB_BIN) $(DESTDIR)$(PREFIX)/sbin/things-web
 	install -D -m 0644 userspace/things-ping/things-ping.1 $(DESTDIR)$(PREFIX)/share/man/man1/things-ping.1
 	install -D -m 0644 userspace/thingsd/thingsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsd.8
 	install -D -m 0644 userspace/thingsctl/thingsctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/thingsctl.8
+	install -D -m 0644 userspace/apps/things-web/things-web.8 $(DESTDIR)$(PREFIX)/share/man/man8/things-web.8
 	install -D -m 0644 userspace/thingsd/thingsd.service $(DESTDIR)/etc/systemd/system/thingsd.service
+	install -D -m 0644 userspace/apps/things-web/things-web.service $(DESTDIR)/etc/systemd/system/things-web.service
 	install -D -m 0644 userspace/thingsd/things.sysusers $(DESTDIR)/usr/lib/sysusers.d/things.conf
 	@# The group exists from now on, not only once the unit first starts.
 	if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \

@@ -7,6 +7,9 @@
  *
  * Every frame asks about a new random address (echo) or target (NS), so
  * no cache in a responder, or in the kernel's neighbour table, can help.
+ * Requests to apps that read the address are echo requests too, with a
+ * valid request in the interface ID: a random pixel of the canvas, or a
+ * board text never sent before.
  *
  * The pool recycles pages without restoring them, and a page comes back
  * holding whatever the responder made of it (a reply written in place),
@@ -33,9 +36,9 @@
 
 const volatile struct loadgen_config cfg = {};
 
-/* xorshift64* state. Test runs are serial in one process, so this is
- * never written from two CPUs at once. */
-__u64 rng_state = 0;
+/* Test runs are serial in one process, so this is never written from two
+ * CPUs at once. */
+struct loadgen_state state = {};
 
 struct ns_msg {
 	__u8 type;
@@ -50,12 +53,12 @@ struct ns_msg {
 
 static __always_inline __u64 next_random(void)
 {
-	__u64 x = rng_state ? rng_state : cfg.seed;
+	__u64 x = state.rng ? state.rng : cfg.seed;
 
 	x ^= x >> 12;
 	x ^= x << 25;
 	x ^= x >> 27;
-	rng_state = x;
+	state.rng = x;
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
@@ -68,6 +71,65 @@ static __always_inline __u64 random_address(__be32 *w)
 	w[1] = cfg.prefix[1] | ((__u32)(r0 >> 32) & cfg.host_mask[1]);
 	w[2] = cfg.prefix[2] | ((__u32)r1 & cfg.host_mask[2]);
 	w[3] = cfg.prefix[3] | ((__u32)(r1 >> 32) & cfg.host_mask[3]);
+	return (__u64)w[0] + w[1] + w[2] + w[3];
+}
+
+/* x, y inside the canvas (a random 16-bit fraction of each side, so any
+ * size works without a division), a random colour, opaque. */
+static __always_inline void canvas_iid(__be32 *w)
+{
+	__u64 r = next_random();
+	__u32 x = (__u32)(((r & 0xffff) * cfg.canvas_width) >> 16);
+	__u32 y = (__u32)((((r >> 16) & 0xffff) * cfg.canvas_height) >> 16);
+
+	w[0] = bpf_htonl(x << 16 | y);
+	w[1] = bpf_htonl((__u32)(r >> 32) << 8 | 0xff);
+}
+
+/* Four base-94 digits of a 26-bit half, as printable characters. */
+static __always_inline __be32 text_half(__u32 half)
+{
+	__u64 f = (__u64)half * LOADGEN_TEXT_SCALE;
+	__u32 word = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		f *= LOADGEN_TEXT_DIGITS;
+		word = word << 8 | (__u32)(LOADGEN_TEXT_FIRST + (f >> 32));
+		f &= 0xffffffff;
+	}
+	return bpf_htonl(word);
+}
+
+/* Text number state.text_next, which is then used up. */
+static __always_inline void board_iid(__be32 *w)
+{
+	const __u64 mask = (1ULL << LOADGEN_TEXT_BITS) - 1;
+	__u64 p = state.text_next++ & mask;
+
+	/* Odd multipliers and right shifts: each step is one-to-one on 52
+	 * bits, and consecutive numbers come out looking unrelated. */
+	p = (p * 0x9e3779b97f4a7c15ULL) & mask;
+	p ^= p >> 26;
+	p = (p * 0xbf58476d1ce4e5b9ULL) & mask;
+	p ^= p >> 23;
+	w[0] = text_half((__u32)(p >> LOADGEN_TEXT_HALF));
+	w[1] = text_half((__u32)p & ((1U << LOADGEN_TEXT_HALF) - 1));
+}
+
+/* The destination: random (echo), or the app's prefix (a /64 or shorter)
+ * with the request as its interface ID. Returns the sum of its words. */
+static __always_inline __u64 destination(__be32 *w)
+{
+	if (cfg.kind == LOADGEN_ECHO)
+		return random_address(w);
+	w[0] = cfg.prefix[0];
+	w[1] = cfg.prefix[1];
+	if (cfg.kind == LOADGEN_CANVAS)
+		canvas_iid(w + 2);
+	else
+		board_iid(w + 2);
 	return (__u64)w[0] + w[1] + w[2] + w[3];
 }
 
@@ -110,7 +172,7 @@ static __always_inline int echo_request(void *data, void *data_end)
 		return XDP_ABORTED;
 	put_eth(eth, cfg.dst_mac);
 	put_ipv6(ip6, sizeof(*icmp) + LOADGEN_ECHO_DATA, ECHO_HOP_LIMIT);
-	sum = cfg.sum_base + random_address(ip6->daddr.in6_u.u6_addr32);
+	sum = cfg.sum_base + destination(ip6->daddr.in6_u.u6_addr32);
 	icmp->icmp6_type = ICMPV6_ECHO_REQUEST;
 	icmp->icmp6_code = 0;
 	icmp->icmp6_identifier = bpf_htons(ECHO_ID);
@@ -178,10 +240,10 @@ int bench_loadgen(struct xdp_md *ctx)
 	 * runs alone come in on the loopback device. */
 	if (ctx->ingress_ifindex != LOOPBACK_IFINDEX)
 		return XDP_PASS;
-	if (cfg.kind == LOADGEN_ECHO)
-		verdict = echo_request(data, data_end);
-	else
+	if (cfg.kind == LOADGEN_NS)
 		verdict = neighbor_solicit(data, data_end);
+	else
+		verdict = echo_request(data, data_end);
 	if (verdict != XDP_REDIRECT)
 		return verdict;
 	return bpf_redirect(cfg.ifindex, 0);

@@ -8,6 +8,8 @@
  *                     it can or paced, and counts the replies that return
  *   loadgen minimal   attaches the minimal responder (minimal.bpf.c) to a
  *                     device, with the device's MAC in its advertisements
+ *   loadgen follow    reads a board's posts from thingsd's board_log while
+ *                     they are made, and counts what it saw and missed
  *
  * Requests are made by loadgen.bpf.c under BPF_PROG_TEST_RUN with
  * BPF_F_TEST_XDP_LIVE_FRAMES, replies are counted by replies.bpf.c on the
@@ -34,6 +36,7 @@
 #include <bpf/libbpf.h>
 
 #include "loadgen.h"
+#include "loadgen_cmd.h"
 #include "log.h"
 #include "maps.h"
 #include "prefix.h"
@@ -42,6 +45,9 @@
 #define DEFAULT_SRC		"2001:db8:ff::100"
 #define DEFAULT_ECHO_PREFIX	"2001:db8:1::/48"
 #define DEFAULT_NS_PREFIX	"2001:db8:2:3::/64"
+#define DEFAULT_CANVAS_PREFIX	"2001:db8:12::/64"
+#define DEFAULT_BOARD_PREFIX	"2001:db8:10::/64"
+#define DEFAULT_CANVAS_SIDE	1024U
 #define DEFAULT_SECONDS		2.0
 #define DEFAULT_SLICE_US	1000U
 #define DEFAULT_DRAIN_MS	100U
@@ -57,16 +63,25 @@ static volatile sig_atomic_t stopping;
 static const char *const kind_names[LOADGEN_KINDS] = {
 	[LOADGEN_ECHO] = "echo",
 	[LOADGEN_NS] = "ns",
+	[LOADGEN_CANVAS] = "canvas",
+	[LOADGEN_BOARD] = "board",
+};
+
+static const char *const default_prefixes[LOADGEN_KINDS] = {
+	[LOADGEN_ECHO] = DEFAULT_ECHO_PREFIX,
+	[LOADGEN_NS] = DEFAULT_NS_PREFIX,
+	[LOADGEN_CANVAS] = DEFAULT_CANVAS_PREFIX,
+	[LOADGEN_BOARD] = DEFAULT_BOARD_PREFIX,
 };
 
 struct opts {
-	const char *build, *dev, *idle_dev, *src, *prefix, *pin, *kind_name;
+	const char *build, *dev, *idle_dev, *src, *prefix, *pin, *kind_name, *pin_dir, *app;
 	unsigned char dst_mac[6];
 	int have_dst_mac;
 	enum loadgen_kind kind;
 	double seconds;
-	unsigned long long rate, seed;
-	unsigned int slice_us, drain_ms, batch;
+	unsigned long long rate, seed, first_text;
+	unsigned int slice_us, drain_ms, batch, canvas_width, canvas_height, poll_us;
 	int cpu;
 };
 
@@ -79,23 +94,30 @@ struct prog {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: loadgen send --dev DEV --idle-dev DEV --kind echo|ns [--dst-mac MAC]\n"
-		"                    [--src ADDR] [--prefix PREFIX] [--seconds S] [--rate N]\n"
-		"                    [--slice-us N] [--batch N] [--drain-ms N] [--cpu N]\n"
-		"                    [--seed N] [--build DIR] [-v]\n"
+		"usage: loadgen send --dev DEV --idle-dev DEV --kind echo|ns|canvas|board\n"
+		"                    [--dst-mac MAC] [--src ADDR] [--prefix PREFIX]\n"
+		"                    [--seconds S] [--rate N] [--slice-us N] [--batch N]\n"
+		"                    [--drain-ms N] [--cpu N] [--seed N] [--canvas-size WxH]\n"
+		"                    [--first-text N] [--build DIR] [-v]\n"
 		"       loadgen minimal --dev DEV --pin PATH [--build DIR] [-v]\n"
+		"       loadgen follow --pin-dir DIR --app NAME [--cpu N] [--poll-us N] [-v]\n"
 		"\n"
-		"send: sends echo requests to random addresses of PREFIX, or neighbor\n"
-		"solicitations for random targets in it, out of DEV, and counts the\n"
-		"replies that come back to ADDR on DEV. Prints one JSON object.\n"
+		"send: sends echo requests to random addresses of PREFIX, neighbor\n"
+		"solicitations for random targets in it, or requests to the canvas or\n"
+		"board app at PREFIX, out of DEV, and counts the replies that come back\n"
+		"to ADDR on DEV. Prints one JSON object.\n"
 		"\n"
 		"  --dev DEV       the client's veth: requests leave, replies arrive here\n"
 		"  --idle-dev DEV  a veth that carries no traffic: the generator stays\n"
 		"                  attached there between test runs (see below)\n"
-		"  --kind K        echo, or ns\n"
-		"  --dst-mac MAC   the responder's MAC (echo; NS goes to the group MAC)\n"
+		"  --kind K        echo; ns; canvas: a random opaque pixel inside\n"
+		"                  --canvas-size; board: a text of 8 printable characters,\n"
+		"                  a different one every time\n"
+		"  --dst-mac MAC   the responder's MAC (all but ns: NS goes to the group MAC)\n"
 		"  --src ADDR      the client's address (default " DEFAULT_SRC ")\n"
-		"  --prefix P      default " DEFAULT_ECHO_PREFIX " (echo), " DEFAULT_NS_PREFIX " (ns)\n"
+		"  --prefix P      default " DEFAULT_ECHO_PREFIX " (echo), " DEFAULT_NS_PREFIX " (ns),\n"
+		"                  " DEFAULT_CANVAS_PREFIX " (canvas), " DEFAULT_BOARD_PREFIX " (board);\n"
+		"                  /64 or shorter for canvas and board\n"
 		"  --seconds S     how long to send (default %.0f)\n"
 		"  --rate N        requests per second, sent in bursts every --slice-us;\n"
 		"                  0 (default): as fast as this CPU can\n"
@@ -105,6 +127,9 @@ static void usage(FILE *out)
 		"  --drain-ms N    wait for late replies before counting (default %u)\n"
 		"  --cpu N         run on this CPU only\n"
 		"  --seed N        of the random addresses (default 1)\n"
+		"  --canvas-size WxH  the canvas app's size (default %ux%u)\n"
+		"  --first-text N  the number of the first board text: the \"text_next\" a\n"
+		"                  run prints, so that the next run sends none again\n"
 		"\n"
 		"minimal: attaches build/bench/minimal.bpf.o to DEV in native mode, with\n"
 		"DEV's MAC, pins its counter map at PATH and exits; the program stays.\n"
@@ -115,8 +140,20 @@ static void usage(FILE *out)
 		"paced run of many short bursts pays no such wait.\n"
 		"\n"
 		"  --build DIR     where bench/*.bpf.o are (default " DEFAULT_BUILD ")\n"
-		"  -v              more log output (-vv, -vvv: libbpf's too)\n",
-		DEFAULT_SECONDS, DEFAULT_SLICE_US, MAX_BATCH, DEFAULT_DRAIN_MS);
+		"  -v              more log output (-vv, -vvv: libbpf's too)\n"
+		"\n"
+		"follow: opens DIR/board_log read-only and reads the posts of board NAME\n"
+		"as the data plane logs them, until SIGINT or SIGTERM; then catches up\n"
+		"and prints one JSON object: events read, events missed (overwritten\n"
+		"before they were read), events out of order or not a board text. A\n"
+		"line {\"head\": N} says it has started.\n"
+		"\n"
+		"  --pin-dir DIR   thingsd's pin_dir\n"
+		"  --app NAME      a board app\n"
+		"  --poll-us N     how long to wait when it has caught up (default %u;\n"
+		"                  as `thingsctl board follow`)\n",
+		DEFAULT_SECONDS, DEFAULT_SLICE_US, MAX_BATCH, DEFAULT_DRAIN_MS, DEFAULT_CANVAS_SIDE,
+		DEFAULT_CANVAS_SIDE, LOADGEN_FOLLOW_POLL_US);
 }
 
 static void on_signal(int sig)
@@ -169,6 +206,20 @@ static int parse_mac(const char *opt, const char *text, unsigned char mac[6])
 	return 0;
 }
 
+/* WxH, each side 1 to THINGS_CANVAS_MAX_SIDE. */
+static int parse_size(const char *opt, const char *text, unsigned int *w, unsigned int *h)
+{
+	char tail;
+
+	if (sscanf(text, "%ux%u%c", w, h, &tail) != 2 || !*w || !*h ||
+	    *w > THINGS_CANVAS_MAX_SIDE || *h > THINGS_CANVAS_MAX_SIDE) {
+		pr_err("%s: \"%s\" is not a size WxH, each side from 1 to %u\n", opt, text,
+		       THINGS_CANVAS_MAX_SIDE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int device(const char *name, __u32 *ifindex, unsigned char mac[6])
 {
 	struct ifreq ifr = {};
@@ -216,25 +267,59 @@ static int prog_open(struct prog *p, const char *build, const char *file)
 	return 0;
 }
 
-/* Read-only data is a constant to the verifier and costs the program no
- * map lookup; it can only be set before the load. value must be all of it:
- * anything else there would mean the object is not the one this expects. */
-static int prog_set_rodata(struct prog *p, const void *value, size_t size)
+/* The object's global data in section (".rodata", ".bss"), if it is size
+ * bytes: anything else there would mean the object is not the one this
+ * expects. */
+static struct bpf_map *prog_data(const struct prog *p, const char *section, size_t size)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, ".rodata");
-	const char *name = bpf_object__name(p->obj);
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, section);
 	size_t have = 0;
-	int err;
 
 	if (map)
 		bpf_map__initial_value(map, &have);
 	if (have != size) {
-		pr_err("%s: expected %zu bytes of read-only data, found %zu\n", name, size, have);
-		return -ENOENT;
+		pr_err("%s: expected %zu bytes of %s, found %zu\n", bpf_object__name(p->obj), size,
+		       section, have);
+		return NULL;
 	}
+	return map;
+}
+
+/* Read-only data is a constant to the verifier and costs the program no
+ * map lookup. It, and the start of writable data, can only be set before
+ * the load; value must be all of it. */
+static int prog_set_data(struct prog *p, const char *section, const void *value, size_t size)
+{
+	struct bpf_map *map = prog_data(p, section, size);
+	int err;
+
+	if (!map)
+		return -ENOENT;
 	err = bpf_map__set_initial_value(map, value, size);
 	if (err)
-		pr_err("%s: setting its read-only data: %s\n", name, strerror(-err));
+		pr_err("%s: setting its %s: %s\n", bpf_object__name(p->obj), section,
+		       strerror(-err));
+	return err;
+}
+
+static int prog_set_rodata(struct prog *p, const void *value, size_t size)
+{
+	return prog_set_data(p, ".rodata", value, size);
+}
+
+/* The writable data as the program left it. */
+static int prog_read_data(const struct prog *p, const char *section, void *value, size_t size)
+{
+	struct bpf_map *map = prog_data(p, section, size);
+	__u32 zero = 0;
+	int err;
+
+	if (!map)
+		return -ENOENT;
+	err = bpf_map_lookup_elem(bpf_map__fd(map), &zero, value) ? -errno : 0;
+	if (err)
+		pr_err("%s: reading its %s: %s\n", bpf_object__name(p->obj), section,
+		       strerror(-err));
 	return err;
 }
 
@@ -310,6 +395,11 @@ static int prefix_words(const char *text, struct loadgen_config *cfg)
 		pr_err("--prefix %s: leaves too few addresses to draw from\n", text);
 		return -EINVAL;
 	}
+	if ((cfg->kind == LOADGEN_CANVAS || cfg->kind == LOADGEN_BOARD) && key.prefixlen > 64) {
+		pr_err("--prefix %s: a %s's requests fill the whole interface ID: /64 or shorter\n",
+		       text, kind_names[cfg->kind]);
+		return -EINVAL;
+	}
 	memcpy(cfg->prefix, key.addr, sizeof(cfg->prefix));
 	for (int i = 0; i < 4; i++) {
 		unsigned int net = key.prefixlen > 32u * i ? key.prefixlen - 32u * i : 0;
@@ -344,7 +434,7 @@ static __u64 sum_base(const struct loadgen_config *cfg)
 	__u64 sum = sum_words(cfg->src, sizeof(cfg->src));
 
 	sum += htonl(IPPROTO_ICMPV6);
-	if (cfg->kind == LOADGEN_ECHO) {
+	if (cfg->kind != LOADGEN_NS) {
 		/* The payload is zeros: it adds nothing. */
 		sum += htonl(8 + LOADGEN_ECHO_DATA);
 		return sum + sum_words(echo_head, sizeof(echo_head));
@@ -364,6 +454,34 @@ static unsigned int csum16(const unsigned char *p, size_t len, unsigned long sum
 	return (unsigned int)sum;
 }
 
+/* An app's requests are its prefix, bits 64 and on of it zero, with the
+ * request as the interface ID: only that may differ from the prefix. */
+static const unsigned char *iid_mask(unsigned char mask[16])
+{
+	memset(mask, 0, 8);
+	memset(mask + 8, 0xff, 8);
+	return mask;
+}
+
+/* What the interface ID asks an app for, judged as the app's layout in
+ * things_abi.h says: NULL if it is what the kind should send. */
+static const char *request_wrong(const struct loadgen_config *cfg, const unsigned char *iid)
+{
+	unsigned int x = (unsigned int)iid[0] << 8 | iid[1], y = (unsigned int)iid[2] << 8 | iid[3];
+
+	if (cfg->kind == LOADGEN_CANVAS) {
+		if (x >= cfg->canvas_width || y >= cfg->canvas_height)
+			return "a pixel outside the canvas";
+		if (iid[7] != 0xff)
+			return "a pixel that is not opaque";
+	}
+	if (cfg->kind == LOADGEN_BOARD)
+		for (int i = 0; i < THINGS_BOARD_TEXT; i++)
+			if (iid[i] <= ' ' || iid[i] > '~')
+				return "a board text with a character that is not printable";
+	return NULL;
+}
+
 /* NULL if frame is a request the generator was meant to make, else what
  * is wrong with it. */
 static const char *frame_wrong(const struct loadgen_config *cfg, const unsigned char *f,
@@ -373,7 +491,9 @@ static const char *frame_wrong(const struct loadgen_config *cfg, const unsigned 
 	static const unsigned char group[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
 	const unsigned char *pfx = (const void *)cfg->prefix;
 	const unsigned char *mask = (const void *)cfg->host_mask;
-	size_t want = cfg->kind == LOADGEN_ECHO ? LOADGEN_ECHO_LEN : LOADGEN_NS_LEN;
+	unsigned char host_bits[16];
+	const char *why;
+	size_t want = cfg->kind == LOADGEN_NS ? LOADGEN_NS_LEN : LOADGEN_ECHO_LEN;
 	unsigned long sum;
 
 	if (len != want)
@@ -394,14 +514,19 @@ static const char *frame_wrong(const struct loadgen_config *cfg, const unsigned 
 			return "no right source link-layer address option";
 		addr = l4 + 8;
 	} else {
-		if (l4[0] != 128)
+		if (l4[0] != 128 || l4[1])
 			return "not an echo request";
 		if (memcmp(f, cfg->dst_mac, 6))
 			return "not sent to the responder's MAC";
 	}
+	if (cfg->kind == LOADGEN_CANVAS || cfg->kind == LOADGEN_BOARD)
+		mask = iid_mask(host_bits);
 	for (int i = 0; i < 16; i++)
 		if ((addr[i] & ~mask[i]) != pfx[i])
 			return "address outside the prefix";
+	why = request_wrong(cfg, addr + 8);
+	if (why)
+		return why;
 	sum = IPPROTO_ICMPV6 + (len - 54);
 	sum = csum16(f + 22, 32, sum);
 	if (csum16(l4, len - 54, sum) != 0xffff)
@@ -563,7 +688,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "drain-ms", required_argument, NULL, 'D' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 'e' },
+		{ "canvas-size", required_argument, NULL, 'C' },
+		{ "first-text", required_argument, NULL, 'F' },
 		{ "pin", required_argument, NULL, 'P' },
+		{ "pin-dir", required_argument, NULL, 'I' },
+		{ "app", required_argument, NULL, 'A' },
+		{ "poll-us", required_argument, NULL, 'W' },
 		{ "build", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -576,6 +706,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	*o = (struct opts){
 		.build = DEFAULT_BUILD, .src = DEFAULT_SRC, .seconds = DEFAULT_SECONDS,
 		.slice_us = DEFAULT_SLICE_US, .drain_ms = DEFAULT_DRAIN_MS, .seed = 1, .cpu = -1,
+		.canvas_width = DEFAULT_CANVAS_SIDE, .canvas_height = DEFAULT_CANVAS_SIDE,
+		.poll_us = LOADGEN_FOLLOW_POLL_US,
 	};
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -636,8 +768,26 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_ull("--seed", optarg, ULLONG_MAX, &o->seed))
 				return 2;
 			break;
+		case 'C':
+			if (parse_size("--canvas-size", optarg, &o->canvas_width, &o->canvas_height))
+				return 2;
+			break;
+		case 'F':
+			if (parse_ull("--first-text", optarg, ULLONG_MAX, &o->first_text))
+				return 2;
+			break;
 		case 'P':
 			o->pin = optarg;
+			break;
+		case 'I':
+			o->pin_dir = optarg;
+			break;
+		case 'A':
+			o->app = optarg;
+			break;
+		case 'W':
+			if (parse_uint("--poll-us", optarg, 10000000, &o->poll_us))
+				return 2;
 			break;
 		case 'b':
 			o->build = optarg;
@@ -668,24 +818,23 @@ static int check_send_args(struct opts *o)
 		pr_err("send needs --dev, --idle-dev and --kind\n");
 		return 2;
 	}
-	if (!strcmp(o->kind_name, "echo")) {
-		o->kind = LOADGEN_ECHO;
-	} else if (!strcmp(o->kind_name, "ns")) {
-		o->kind = LOADGEN_NS;
-	} else {
-		pr_err("--kind: \"%s\" is neither echo nor ns\n", o->kind_name);
+	for (o->kind = 0; o->kind < LOADGEN_KINDS; o->kind++)
+		if (!strcmp(o->kind_name, kind_names[o->kind]))
+			break;
+	if (o->kind == LOADGEN_KINDS) {
+		pr_err("--kind: \"%s\" is none of echo, ns, canvas, board\n", o->kind_name);
 		return 2;
 	}
-	if (o->kind == LOADGEN_ECHO && !o->have_dst_mac) {
-		pr_err("--kind echo needs --dst-mac, the responder's MAC\n");
+	if (o->kind != LOADGEN_NS && !o->have_dst_mac) {
+		pr_err("--kind %s needs --dst-mac, the responder's MAC\n", o->kind_name);
 		return 2;
 	}
 	if (!o->prefix)
-		o->prefix = o->kind == LOADGEN_ECHO ? DEFAULT_ECHO_PREFIX : DEFAULT_NS_PREFIX;
+		o->prefix = default_prefixes[o->kind];
 	return 0;
 }
 
-static int pin_cpu(int cpu)
+int loadgen_pin_cpu(int cpu)
 {
 	cpu_set_t set;
 
@@ -705,6 +854,7 @@ static int cmd_send(int argc, char **argv)
 	struct prog gen = { .fd = -1 }, counter = { .fd = -1 };
 	unsigned char frame[FRAME_MAX] = {};
 	struct loadgen_config cfg = {};
+	struct loadgen_state state = {};
 	struct outcome out = {};
 	__u32 ifindex, idle_ifindex, client[4], len, slot;
 	__u64 seen_before, seen_after;
@@ -717,25 +867,29 @@ static int cmd_send(int argc, char **argv)
 		pr_err("--src: \"%s\" is not an IPv6 address\n", o.src);
 		return 2;
 	}
+	cfg.kind = o.kind;
 	if ((err = prefix_words(o.prefix, &cfg)))
 		return 2;
 	if ((err = device(o.dev, &ifindex, cfg.src_mac)) ||
-	    (err = device(o.idle_dev, &idle_ifindex, NULL)) || (err = pin_cpu(o.cpu)))
+	    (err = device(o.idle_dev, &idle_ifindex, NULL)) || (err = loadgen_pin_cpu(o.cpu)))
 		return 1;
 
-	cfg.kind = o.kind;
 	cfg.ifindex = ifindex;
+	cfg.canvas_width = (__u16)o.canvas_width;
+	cfg.canvas_height = (__u16)o.canvas_height;
+	state.text_next = o.first_text;
 	memcpy(cfg.dst_mac, o.dst_mac, sizeof(cfg.dst_mac));
 	memcpy(cfg.src, client, sizeof(cfg.src));
 	cfg.seed = o.seed ? o.seed : 1;
 	cfg.sum_base = sum_base(&cfg);
-	len = o.kind == LOADGEN_ECHO ? LOADGEN_ECHO_LEN : LOADGEN_NS_LEN;
-	slot = o.kind == LOADGEN_ECHO ? LOADGEN_REPLY_ECHO : LOADGEN_REPLY_NA;
+	len = o.kind == LOADGEN_NS ? LOADGEN_NS_LEN : LOADGEN_ECHO_LEN;
+	slot = o.kind == LOADGEN_NS ? LOADGEN_REPLY_NA : LOADGEN_REPLY_ECHO;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if ((err = prog_open(&gen, o.build, "bench/loadgen.bpf.o")) ||
 	    (err = prog_set_rodata(&gen, &cfg, sizeof(cfg))) ||
+	    (err = prog_set_data(&gen, ".bss", &state, sizeof(state))) ||
 	    (err = prog_load(&gen, "bench_loadgen")) ||
 	    (err = prog_open(&counter, o.build, "bench/replies.bpf.o")) ||
 	    (err = prog_set_rodata(&counter, client, sizeof(client))) ||
@@ -757,15 +911,17 @@ static int cmd_send(int argc, char **argv)
 		goto cleanup;
 	/* Replies still in flight belong to this run. */
 	usleep(o.drain_ms * 1000);
-	if ((err = read_replies(&counter, slot, &seen_after)))
+	if ((err = read_replies(&counter, slot, &seen_after)) ||
+	    (err = prog_read_data(&gen, ".bss", &state, sizeof(state))))
 		goto cleanup;
 
 	printf("{\"kind\": \"%s\", \"rate\": %llu, \"slice_us\": %u, \"batch\": %u,"
 	       " \"seconds\": %.6f, \"sent\": %llu, \"seen\": %llu, \"calls\": %llu,"
-	       " \"interrupted\": %s}\n",
+	       " \"text_next\": %llu, \"interrupted\": %s}\n",
 	       kind_names[o.kind], o.rate, o.slice_us, o.batch ? o.batch : 64, out.seconds,
 	       (unsigned long long)out.sent, (unsigned long long)(seen_after - seen_before),
-	       (unsigned long long)out.calls, stopping ? "true" : "false");
+	       (unsigned long long)out.calls, (unsigned long long)state.text_next,
+	       stopping ? "true" : "false");
 	fflush(stdout);
 cleanup:
 	prog_close(&gen);
@@ -812,6 +968,21 @@ cleanup:
 	return err ? 1 : 0;
 }
 
+static int cmd_follow(int argc, char **argv)
+{
+	struct opts o;
+	int err;
+
+	if ((err = parse_args(argc, argv, &o)))
+		return err;
+	if (!o.pin_dir || !o.app) {
+		pr_err("follow needs --pin-dir and --app\n");
+		return 2;
+	}
+	return loadgen_follow(&(struct loadgen_follow_opts){
+		.pin_dir = o.pin_dir, .app = o.app, .poll_us = o.poll_us, .cpu = o.cpu });
+}
+
 int main(int argc, char **argv)
 {
 	things_log_set_ident("loadgen");
@@ -824,6 +995,8 @@ int main(int argc, char **argv)
 		return cmd_send(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "minimal"))
 		return cmd_minimal(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "follow"))
+		return cmd_follow(argc - 1, argv + 1);
 	pr_err("unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -12,6 +12,10 @@
 enum loadgen_kind {
 	LOADGEN_ECHO,	/* echo request to a random address of the prefix */
 	LOADGEN_NS,	/* NS for a random target in the prefix, to its group */
+	/* Echo requests to apps that read the address, its interface ID
+	 * being the request (maps/things_abi.h): */
+	LOADGEN_CANVAS,	/* XXXX:YYYY:RRGG:BBff, a random opaque pixel of the canvas */
+	LOADGEN_BOARD,	/* 8 printable characters, never the same text twice */
 	LOADGEN_KINDS,
 };
 
@@ -32,11 +36,33 @@ struct loadgen_config {
 	__u32 prefix[4];	/* destination (echo) or target (NS) prefix */
 	__u32 host_mask[4];	/* the bits of it that are random on every frame */
 	__u32 src[4];
-	__u32 pad;
+	__u16 canvas_width;	/* canvas: pixels are drawn inside this size */
+	__u16 canvas_height;
 	/* One's complement sum, unfolded, of every checksummed word that is
 	 * the same in all frames; each frame adds the words it randomises. */
 	__u64 sum_base;
 	__u64 seed;		/* nonzero */
+};
+
+/* Board texts: text n (0-based) is a permutation of n to 52 bits, each
+ * half of it written as four base-94 digits, '!' (0x21) to '~' (0x7e).
+ * Both steps are one-to-one, so 2^52 texts in a row are all different, and
+ * none has a space or a NUL that a board would trim. */
+#define LOADGEN_TEXT_BITS	52
+#define LOADGEN_TEXT_HALF	26
+#define LOADGEN_TEXT_FIRST	0x21
+#define LOADGEN_TEXT_DIGITS	94
+/* ceil(2^32 / 94^4): a half times this, as a fraction of 2^32, has the
+ * half's own base-94 digits in its first four places, and 2^26 of it stays
+ * under 2^32. */
+#define LOADGEN_TEXT_SCALE	56U
+
+/* The generator's writable state (its .bss). The driver sets text_next
+ * before the load, so a run goes on where the last one stopped, and reads
+ * it back afterwards. */
+struct loadgen_state {
+	__u64 rng;		/* xorshift64* state; 0: start from cfg.seed */
+	__u64 text_next;	/* number of the next board text */
 };
 
 /* The counter's slots, one per kind of reply, each a struct things_counter

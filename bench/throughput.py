@@ -9,9 +9,10 @@ report on stdout and in OUT/throughput.md, the figures in OUT/throughput.json.
     c0  [replies.bpf.c]  <--------- veth --------->  h0  [responder]
      ^ loadgen.bpf.c, run with BPF_F_TEST_XDP_LIVE_FRAMES, sends out of c0
 
-Responders, one at a time on h0: thingsd (an echo app on the routed /48, an
-on-link echo app on the /64), the kernel with AnyIP `local` routes, ndppd
-with a static rule for the /64, and the minimal XDP responder.
+Responders, one at a time on h0: thingsd (an echo app on the routed /48 and
+an on-link echo app on the /64; then again with a board, a canvas that
+answers and one that is silent as well), the kernel with AnyIP `local`
+routes, ndppd with a static rule for the /64, and the minimal XDP responder.
 
 The generator's test run, the server's NAPI poll (its XDP program, or the
 kernel's stack) and the client's NAPI poll (the counter) all run on the
@@ -19,19 +20,18 @@ generator's CPU, one batch after another. A rate is therefore the inverse
 of the whole path's cost per request, and the generator cannot outrun an
 in-kernel responder: it loses nothing at any rate. ndppd reads from a
 socket on another CPU, and its socket buffer overflows when a burst comes
-faster than it reads.
+faster than it reads. So does a reader of the board's log, also on another
+CPU, when posts come faster than it reads.
 
 Everything this makes (namespaces, processes, pins, files in /tmp) is removed
 at the end, on a failure and on Ctrl-C or SIGTERM as well.
 """
 import argparse
-import datetime
 import json
 import os
-import platform
+import select
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -40,24 +40,52 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 import lab as L  # noqa: E402
+import throughput_report as R  # noqa: E402
 
-KINDS = ("echo", "ns", "te")
-KIND_LABELS = {"echo": "echo, random /48 address", "ns": "NS, random /64 target",
-               "te": "traceroute probe, random story address"}
-# Traceroute probes are loadgen's echo requests to a trace app whose one
-# story covers its prefix with a line for every hop limit: each is answered
-# with Time Exceeded.
-TRACE_PREFIX = "2001:db8:7ace::/48"
-PREFIXES = {"echo": str(L.ROUTED), "ns": str(L.ONLINK), "te": TRACE_PREFIX}
-LOADGEN_KINDS = {"te": "echo"}
 PACED_RATES = (25000, 100000, 1000000, 5000000)
-# (request, peer, least IPv6 Things / peer): the issue's targets.
-TARGETS = (("echo", "minimal", 0.85), ("echo", "kernel", 10.0),
-           ("ns", "minimal", 0.85), ("ns", "ndppd", 80.0))
-# Time Exceeded against IPv6 Things' own echo, in the same run.
-TRACE_TARGET = 0.7
 CLIENT_DEV, SERVER_DEV, IDLE_DEV, IDLE_PEER = "c0", "h0", "gi0", "gi1"
 SERVER_ADDR = L.HOST_LAN
+
+# Apps that read the address, where bench/micro has them too.
+BOARD_NET, CANVAS_NET, CANVAS_SILENT_NET = "2001:db8:10::/64", "2001:db8:12::/64", \
+    "2001:db8:13::/64"
+CANVAS_SIDE = 1024
+APPS_CONF = """
+[app board]
+kind = board
+prefix = %s
+
+[app canvas]
+kind = canvas
+prefix = %s
+silent = no
+width = %d
+height = %d
+
+[app canvas-silent]
+kind = canvas
+prefix = %s
+width = %d
+height = %d
+""" % (BOARD_NET, CANVAS_NET, CANVAS_SIDE, CANVAS_SIDE, CANVAS_SILENT_NET, CANVAS_SIDE,
+       CANVAS_SIDE)
+# Traceroute probes are loadgen's echo requests to a trace app whose one
+# story covers its prefix with a line for every hop limit: each is answered
+# with Time Exceeded. Its per-source and host error limits are off: one
+# source would be over any per-source rate at once, and the row is about
+# what the data plane can build.
+TRACE_NET = "2001:db8:7ace::/48"
+TRACE_CONF = """
+[app story]
+kind = trace
+prefix = %s
+rate = 0
+story = %s %%s
+""" % (TRACE_NET, TRACE_NET)
+# request: (loadgen --kind, --prefix)
+REQUESTS = {"echo": ("echo", str(L.ROUTED)), "ns": ("ns", str(L.ONLINK)),
+            "canvas": ("canvas", CANVAS_NET), "canvas-silent": ("canvas", CANVAS_SILENT_NET),
+            "board": ("board", BOARD_NET), "te": ("echo", TRACE_NET)}
 
 
 def log(text):
@@ -76,11 +104,23 @@ def snmp6(ns):
     return {k: int(v) for k, v in (line.split() for line in out.splitlines() if line.strip())}
 
 
+def end_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Ends a process this script started, by its own handle."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Responder:
-    """One responder on the server's veth: start(), answered(kind) as a
-    running total of the replies it sent, stop()."""
+    """One responder on the server's veth: start(), sample(kind) as running
+    totals (at least "answered": the replies it sent), stop()."""
     key = label = ""
-    kinds = ("echo", "ns")
+    kinds = R.KINDS
+    paced_kinds = R.KINDS
     elsewhere = False
 
     def __init__(self, bench):
@@ -92,42 +132,101 @@ class Responder:
     def stop(self):
         pass
 
+    def sample(self, kind):
+        return {"answered": self.answered(kind)}
+
     def answered(self, kind):
         raise NotImplementedError
 
 
+class Reader:
+    """`loadgen follow` on the board's log, on a CPU of its own, for the
+    length of one run."""
+
+    def __init__(self, bench, pin_dir):
+        self.proc = subprocess.Popen(
+            (bench.loadgen, "follow", "--pin-dir", pin_dir, "--app", "board",
+             "--cpu", str(bench.args.reader_cpu), "--poll-us", str(bench.args.reader_poll_us)),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        bench.lab.undo.append(lambda: end_process(self.proc, signal.SIGKILL))
+        # It has read the log's head once it says so: only then may the
+        # posts it is to count begin.
+        ready, _, _ = select.select([self.proc.stdout], [], [], 10)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line.startswith('{"head"'):
+            end_process(self.proc, signal.SIGKILL)
+            raise RuntimeError("loadgen follow did not start: %s" % self.proc.stderr.read())
+
+    def result(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=60)
+        if self.proc.returncode != 0:
+            raise RuntimeError("loadgen follow failed (exit %d): %s" %
+                               (self.proc.returncode, err.strip()))
+        return json.loads(out)
+
+
 class Things(Responder):
-    key, label = "things", "IPv6 Things (thingsd)"
-    kinds = KINDS
-    APPS = {"echo": ("routed", ("echo-reply",)), "ns": ("lan", ("na", "na-dad")),
-            "te": ("story", ("icmp-error",))}
+    key, label = R.OWN, "IPv6 Things (thingsd)"
+    # The same two echo apps as `make demo` and the integration tests.
+    conf = L.DEMO_APPS
+    APPS = {"echo": ("routed", ("echo-reply",)), "ns": ("lan", ("na", "na-dad"))}
+    # request: (app, the stats reason of a state change)
+    CHANGES = {"canvas": ("canvas", "canvas-painted"),
+               "canvas-silent": ("canvas-silent", "canvas-painted"),
+               "board": ("board", "board-posted")}
 
     def start(self):
-        # The same two apps as `make demo` and the integration tests, and a
-        # trace app without error limits (one source would be over any
-        # per-source rate at once): what the data plane itself can do.
-        story = os.path.join(self.b.lab.tmp, "bench.story")
-        with open(story, "w") as f:
-            for hop in range(1, 256):
-                f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
-        self.d = self.b.lab.thingsd(self.b.server, (
-            "error_rate = 0\n\n%s\n[app story]\nkind = trace\nprefix = %s\nrate = 0\n"
-            "story = %s %s\n") % (L.DEMO_APPS, TRACE_PREFIX, TRACE_PREFIX, story))
+        self.d = self.b.lab.thingsd(self.b.server, self.conf)
 
     def stop(self):
         # Removes the pins too, so every round starts from fresh maps.
         self.d.cleanup()
 
-    def answered(self, kind):
-        app, actions = self.APPS[kind]
-        for a in self.d.ctl_json("app", "list"):
-            if a["name"] == app:
-                return sum(a["counters"][act]["packets"] for act in actions)
-        raise RuntimeError("thingsctl app list has no app %r" % app)
+    def sample(self, kind):
+        stats = self.d.ctl_json("stats")
+        name = self.APPS[kind][0] if kind in self.APPS else self.CHANGES[kind][0]
+        app = next((a for a in stats["apps"] if a["name"] == name), None)
+        if not app:
+            raise RuntimeError("thingsctl stats has no app %r" % name)
+        counters = {act: c["packets"] for act, c in app["counters"].items()}
+        if kind in self.APPS:
+            return {"answered": sum(counters[act] for act in self.APPS[kind][1])}
+        update = counters["app-update"]
+        return {"changed": stats["reasons"][self.CHANGES[kind][1]]["packets"],
+                # a silent app sends no reply, whatever it did
+                "answered": 0 if app["silent"] else update + counters["app-ignored"],
+                "refused": sum(counters.values()) - update}
+
+
+
+class ThingsApps(Things):
+    """thingsd with the apps that read the address too: they are measured
+    against its echo, the same fast table behind both. (The echo and NS
+    rows of the first table keep the table they always had.)"""
+    key, label = R.OWN_APPS, "IPv6 Things (thingsd), with the apps"
+    conf = L.DEMO_APPS + APPS_CONF
+    kinds = ("echo",) + R.APP_KINDS
+    paced_kinds = ("board",)
+    APPS = dict(Things.APPS, te=("story", ("icmp-error",)))
+
+    def start(self):
+        story = os.path.join(self.b.lab.tmp, "bench.story")
+        with open(story, "w") as f:
+            for hop in range(1, 256):
+                f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
+        # error_rate lands in [daemon], which the lab's config opens with.
+        self.d = self.b.lab.thingsd(self.b.server,
+                                    "error_rate = 0\n\n" + self.conf + TRACE_CONF % story)
+
+    def reader(self):
+        return Reader(self.b, self.d.pin_dir)
 
 
 class Minimal(Responder):
     key, label = "minimal", "minimal XDP responder"
+    # An app's requests are echo requests to it: the same frames, answered.
+    kinds = R.KINDS + ("canvas", "board")
 
     @staticmethod
     def pin_path(lab):
@@ -144,7 +243,7 @@ class Minimal(Responder):
         L.sh("rm", "-f", self.pin)
 
     def answered(self, kind):
-        # One counter for both kinds: runs never overlap.
+        # One counter for every kind: runs never overlap.
         dump = json.loads(L.sh("bpftool", "-j", "map", "dump", "pinned", self.pin).stdout)
         values = dump[0]["formatted"]["values"] if "formatted" in dump[0] else [
             {"value": int.from_bytes(bytes(int(b, 16) for b in v["value"]), "little")}
@@ -171,7 +270,7 @@ class Kernel(Responder):
 
 class Ndppd(Responder):
     key, label = "ndppd", "ndppd, static rule"
-    kinds = ("ns",)    # a proxy for NDP: it answers no echo
+    kinds = paced_kinds = ("ns",)    # a proxy for NDP: it answers no echo
     elsewhere = True   # reads its socket on another CPU than the generator's
 
     def start(self):
@@ -187,19 +286,13 @@ class Ndppd(Responder):
         self.b.lab.undo.append(self.stop)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
 
     def answered(self, kind):
         return snmp6(self.b.server)["Icmp6OutNeighborAdvertisements"]
 
 
-RESPONDERS = (Things, Minimal, Kernel, Ndppd)
+RESPONDERS = (Things, ThingsApps, Minimal, Kernel, Ndppd)
 
 
 class Bench:
@@ -224,17 +317,22 @@ class Bench:
         # table: resolved once, here, rather than in the middle of a run.
         self.server.ip("-6", "neigh", "replace", L.CLIENT_LAN, "lladdr", self.client_mac,
                        "dev", SERVER_DEV, "nud", "permanent")
+        # Board texts go on from run to run: no text is ever sent twice.
+        self.text_next = 0
 
     def send(self, kind, seconds, rate=0):
-        out = nsenter(self.client, self.loadgen, "send", "--build", self.build,
-                      "--dev", CLIENT_DEV, "--idle-dev", IDLE_DEV,
-                      "--kind", LOADGEN_KINDS.get(kind, kind),
-                      "--dst-mac", self.server_mac, "--src", L.CLIENT_LAN,
-                      "--prefix", PREFIXES[kind], "--seconds", "%g" % seconds,
-                      "--rate", str(rate), "--slice-us", str(self.args.slice_us),
-                      "--cpu", str(self.args.cpu),
-                      timeout=seconds + 60).stdout
-        return json.loads(out)
+        gen_kind, prefix = REQUESTS[kind]
+        out = json.loads(nsenter(
+            self.client, self.loadgen, "send", "--build", self.build,
+            "--dev", CLIENT_DEV, "--idle-dev", IDLE_DEV, "--kind", gen_kind,
+            "--dst-mac", self.server_mac, "--src", L.CLIENT_LAN,
+            "--prefix", prefix, "--seconds", "%g" % seconds,
+            "--rate", str(rate), "--slice-us", str(self.args.slice_us),
+            "--cpu", str(self.args.cpu), "--canvas-size", "%dx%d" % (CANVAS_SIDE, CANVAS_SIDE),
+            "--first-text", str(self.text_next),
+            timeout=seconds + 60).stdout)
+        self.text_next = max(self.text_next, out["text_next"])
+        return out
 
     @staticmethod
     def cpu_times():
@@ -243,13 +341,18 @@ class Bench:
             return {int(line.split()[0][3:]): [int(v) for v in line.split()[1:]]
                     for line in f if line.startswith("cpu") and line[3].isdigit()}
 
-    def measure(self, resp, kind, seconds, rate=0):
-        before, ticks = resp.answered(kind), self.cpu_times()
+    def measure(self, resp, kind, seconds, rate=0, follow=False):
+        """One run; with follow, a reader follows the board's log meanwhile."""
+        before, ticks = resp.sample(kind), self.cpu_times()
+        reader = resp.reader() if follow else None
         run = self.send(kind, seconds, rate)
-        run["answered"] = resp.answered(kind) - before
+        if reader:
+            run["reader"] = reader.result()
         after = self.cpu_times()
-        for what in ("sent", "answered", "seen"):
-            run[what + "_per_s"] = run[what] / run["seconds"]
+        run.update({k: v - before[k] for k, v in resp.sample(kind).items()})
+        for what in ("sent", "answered", "seen", "changed"):
+            if what in run:
+                run[what + "_per_s"] = run[what] / run["seconds"]
         # What else the machine did meanwhile explains a slow run: time a
         # hypervisor took from the generator's CPU, and work on the others.
         delta = {cpu: [b - a for a, b in zip(ticks[cpu], after[cpu])] for cpu in after}
@@ -261,13 +364,13 @@ class Bench:
         return run
 
     def wait_answering(self, resp, kind, timeout=10):
-        """Until the responder answers a short paced burst: it is up, and
-        the first run does not time its start-up. The kernel answers no NS:
-        for it the burst is only a warm-up."""
+        """Until the responder answers a short paced burst (a silent app:
+        acts on it): it is up, and the first run does not time its start-up.
+        The kernel answers no NS: for it the burst is only a warm-up."""
         deadline = time.time() + timeout
         while True:
             run = self.measure(resp, kind, 0.05, 20000)
-            if run["seen"] or (resp.key == "kernel" and kind == "ns"):
+            if run["seen"] or run.get("changed") or (resp.key == "kernel" and kind == "ns"):
                 return
             if time.time() > deadline:
                 raise RuntimeError("%s answered none of %d %s requests in %ds" %
@@ -292,13 +395,17 @@ class Bench:
                 resp.start()
                 try:
                     for kind in resp.kinds:
+                        # The board's log has a live reader in every run
+                        # that is timed.
+                        follow = kind == "board" and hasattr(resp, "reader")
                         self.wait_answering(resp, kind)
                         results[resp.key]["runs"][kind].append(
-                            self.measure(resp, kind, self.args.seconds))
-                        if rnd == self.args.runs - 1:
+                            self.measure(resp, kind, self.args.seconds, follow=follow))
+                        if rnd == self.args.runs - 1 and kind in resp.paced_kinds:
                             for rate in self.args.rates:
                                 results[resp.key]["paced"][kind].append(
-                                    self.measure(resp, kind, self.args.paced_seconds, rate))
+                                    self.measure(resp, kind, self.args.paced_seconds, rate,
+                                                 follow))
                 finally:
                     resp.stop()
         return results
@@ -308,165 +415,6 @@ class Bench:
             self._responders = [cls(self) for cls in RESPONDERS
                                 if not self.args.only or cls.key in self.args.only]
         return self._responders
-
-
-def summarise(results):
-    for res in results.values():
-        res["summary"] = {}
-        for kind, runs in res["runs"].items():
-            s = {}
-            for what in ("sent", "answered", "seen"):
-                v = [r[what + "_per_s"] for r in runs]
-                s[what + "_per_s"] = {"median": statistics.median(v), "min": min(v),
-                                      "max": max(v)}
-            s["other_cpus_busy_max"] = max(r["other_cpus_busy_fraction"] for r in runs)
-            s["paced"] = [{"rate": r["rate"], "offered_per_s": r["sent_per_s"],
-                           "answered_fraction": r["answered"] / r["sent"] if r["sent"] else 0,
-                           "seen_fraction": r["seen"] / r["sent"] if r["sent"] else 0}
-                          for r in res["paced"][kind]]
-            res["summary"][kind] = s
-
-
-def round_ratios(results, kind, peer):
-    """IPv6 Things' answered rate over the peer's, round by round: both
-    sides of each were measured a few seconds apart."""
-    try:
-        a = results["things"]["runs"][kind]
-        b = results[peer]["runs"][kind]
-    except KeyError:
-        return []
-    return [x["answered_per_s"] / y["answered_per_s"] if y["answered_per_s"] else None
-            for x, y in zip(a, b)]
-
-
-def ratio(results, kind, peer):
-    """IPv6 Things' median answered rate over the peer's, or None."""
-    try:
-        a = results["things"]["summary"][kind]["answered_per_s"]["median"]
-        b = results[peer]["summary"][kind]["answered_per_s"]["median"]
-    except KeyError:
-        return None
-    return a / b if b else None
-
-
-def trace_ratios(results):
-    """IPv6 Things' Time Exceeded over its echo: the median, and round by
-    round."""
-    try:
-        te, echo = (results["things"]["runs"][k] for k in ("te", "echo"))
-        m = (results["things"]["summary"]["te"]["answered_per_s"]["median"] /
-             results["things"]["summary"]["echo"]["answered_per_s"]["median"])
-    except (KeyError, ZeroDivisionError):
-        return None, []
-    return m, [x["answered_per_s"] / y["answered_per_s"] if y["answered_per_s"] else None
-               for x, y in zip(te, echo)]
-
-
-def targets(results):
-    out = []
-    for kind, peer, least in TARGETS:
-        r = ratio(results, kind, peer)
-        out.append({"request": kind, "peer": peer, "least": least, "ratio": r,
-                    "met": r is not None and r >= least,
-                    "round_ratios": round_ratios(results, kind, peer)})
-    if "things" in results:
-        r, rounds = trace_ratios(results)
-        out.append({"request": "te", "peer": "things-echo", "least": TRACE_TARGET, "ratio": r,
-                    "met": r is not None and r >= TRACE_TARGET, "round_ratios": rounds})
-    return out
-
-
-def rate_label(r):
-    """25000 -> 25k, 5000000 -> 5M."""
-    for div, unit in ((1e6, "M"), (1e3, "k")):
-        if r >= div:
-            return "%g%s" % (r / div, unit)
-    return str(r)
-
-
-def rate_text(v):
-    if v >= 1e6:
-        return "%.2f M" % (v / 1e6)
-    if v >= 1e3:
-        return "%.1f k" % (v / 1e3)
-    return "%d" % round(v)
-
-
-def spread_text(s):
-    """median (min-max), the range in the median's unit."""
-    if not s["max"]:
-        return "0"
-    div, fmt = (1e6, "%.2f") if s["median"] >= 1e6 else (1e3, "%.1f") if s["median"] >= 1e3 \
-        else (1, "%d")
-    return "%s (%s-%s)" % (rate_text(s["median"]), fmt % (s["min"] / div), fmt % (s["max"] / div))
-
-
-def paced_text(p):
-    frac = p["seen_fraction"]
-    cell = "100%" if frac == 1 else "%.1f%%" % (100 * min(frac, 0.999))
-    if p["offered_per_s"] < 0.9 * p["rate"]:
-        cell += " of %s" % rate_text(p["offered_per_s"])
-    return cell
-
-
-def machine():
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"kernel": platform.release(), "arch": platform.machine(), "cpu": model,
-            "cpus": os.cpu_count(), "date": datetime.date.today().isoformat()}
-
-
-def markdown(results, tgts, args, mach, micro_table):
-    rates = args.rates
-    lines = [
-        "Linux %s %s, %d x %s, %s. Median (min-max) of %d run%s of %g s; generator on CPU %d."
-        % (mach["kernel"], mach["arch"], mach["cpus"], mach["cpu"], mach["date"], args.runs,
-           "s" if args.runs > 1 else "", args.seconds, args.cpu),
-        "",
-        "| responder | request | answered/s | replies seen/s | IPv6 Things ÷ it | target |" +
-        "".join(" at %s/s |" % rate_label(r) for r in rates),
-        "| --- | --- | ---: | ---: | ---: | --- |" + " ---: |" * len(rates),
-    ]
-    goal = {(t["request"], t["peer"]): t for t in tgts}
-    for kind in KINDS:
-        for key, res in results.items():
-            if kind not in res["summary"]:
-                continue
-            s = res["summary"][kind]
-            a = s["answered_per_s"]
-            r = ratio(results, kind, key) if key != "things" else None
-            t = goal.get((kind, key))
-            if kind == "te" and key == "things":
-                t = goal.get(("te", "things-echo"))
-                r = t["ratio"] if t else None
-            lines.append("| %s | %s | %s | %s | %s | %s |%s" % (
-                res["label"], KIND_LABELS[kind], spread_text(a), spread_text(s["seen_per_s"]),
-                "%.2f" % r if r is not None else "",
-                ">= %g%s: %s" % (t["least"], " x its echo" if t["peer"] == "things-echo" else "",
-                                 "met" if t["met"] else "**missed**") if t else "",
-                "".join(" %s |" % paced_text(p) for p in s["paced"])))
-    lines += [
-        "",
-        "answered: replies the responder sent (its own counter); seen: replies that reached"
-        " the client; at N/s: replies seen per request sent, paced in bursts every %d us"
-        " (\"of X\": the rate actually offered, when the path could not take N/s)." %
-        args.slice_us,
-    ]
-    busy = max((s["other_cpus_busy_max"] for res in results.values() if not res["elsewhere"]
-                for s in res["summary"].values()), default=0)
-    if busy > 0.1:
-        lines += ["", "Other CPUs were up to %.0f%% busy during a full-speed run of a responder"
-                  " that does not use them: this machine was not quiet." % (100 * busy)]
-    if micro_table:
-        lines += ["", "ns per packet under BPF_PROG_TEST_RUN (bench/micro):", "", micro_table]
-    return "\n".join(lines) + "\n"
 
 
 def run_micro(args, out_dir):
@@ -492,6 +440,11 @@ def parse_args():
     p.add_argument("--slice-us", type=int, default=1000, help="pacing interval")
     p.add_argument("--cpu", type=int, default=(os.cpu_count() or 1) - 1,
                    help="the generator's CPU (default: the last)")
+    p.add_argument("--reader-cpu", type=int,
+                   help="the board log reader's CPU (default: the first that is not --cpu)")
+    p.add_argument("--reader-poll-us", type=int, default=100000,
+                   help="how long the reader sleeps once it has caught up (default: 100 ms,"
+                   " as `thingsctl board follow`)")
     p.add_argument("--only", help="comma-separated responders: " +
                    ",".join(r.key for r in RESPONDERS))
     p.add_argument("--no-micro", action="store_true", help="leave out bench/micro")
@@ -506,6 +459,9 @@ def parse_args():
         p.error("--only: unknown responder in %s" % ",".join(sorted(args.only)))
     if args.runs < 1 or args.seconds <= 0 or args.paced_seconds <= 0:
         p.error("--runs, --seconds and --paced-seconds must be positive")
+    if args.reader_cpu is None:
+        args.reader_cpu = next((c for c in range(os.cpu_count() or 1) if c != args.cpu),
+                               args.cpu)
     args.build = os.path.abspath(args.build)
     args.out = os.path.abspath(args.out or os.path.join(args.build, "bench"))
     return args
@@ -547,13 +503,14 @@ def main():
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         sys.exit("bench: %s" % e)
 
-    summarise(results)
-    tgts = targets(results)
-    mach = machine()
-    text = markdown(results, tgts, args, mach, micro_table)
+    R.summarise(results)
+    tgts = R.targets(results)
+    mach = R.machine()
+    text = R.markdown(results, tgts, args, mach, micro_table)
     report = {"machine": mach, "runs": args.runs, "seconds": args.seconds,
               "paced_seconds": args.paced_seconds, "slice_us": args.slice_us,
-              "generator_cpu": args.cpu, "smoke": args.smoke, "responders": results,
+              "generator_cpu": args.cpu, "reader_cpu": args.reader_cpu,
+              "reader_poll_us": args.reader_poll_us, "smoke": args.smoke, "responders": results,
               "targets": tgts, "micro": micro, "wall_seconds": time.time() - started,
               "removed": made}
     with open(os.path.join(args.out, "throughput.md"), "w") as f:

@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 import lab as L  # noqa: E402
 
 THINGS_PING = os.path.join(L.BUILD, "things-ping")
+THINGS_WEB = os.path.join(L.BUILD, "things-web")
+WEB_URL = "http://[%s]:8080/" % L.HOST_LAN
 BOARD, TREE, CANVAS = "2001:db8:1:b0a::/64", "2001:db8:1:7ee::/80", "2001:db8:1:ca5::/64"
 CANVAS_PNG = os.path.join(L.BUILD, "demo-canvas.png")
 STORY = "2001:db8:1:5707::/64"
@@ -67,6 +69,28 @@ def show(ns, *cmd):
     res = ns.run(*cmd, check=False, timeout=60)
     print(res.stdout.rstrip() or res.stderr.rstrip(), flush=True)
     return res
+
+
+def start_web(lab, host, pin_dir):
+    """things-web on the host's LAN address (and its loopback), stopped
+    with the lab."""
+    log = open(os.path.join(lab.tmp, "things-web.log"), "w")
+    proc = host.popen(THINGS_WEB, "--pin-dir", pin_dir, "--listen", "[%s]:8080" % L.HOST_LAN,
+                      "--listen", "[::1]:8080", stdout=log, stderr=log)
+
+    def stop_web():
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(10)
+        log.close()
+    lab.undo.append(stop_web)
+    deadline = time.time() + 10
+    while host.run("curl", "-sf", "-g", "-o", "/dev/null", "http://[::1]:8080/",
+                   check=False).returncode:
+        if proc.poll() is not None or time.time() > deadline:
+            sys.exit("demo: things-web did not start (exit %s)" % proc.poll())
+        time.sleep(0.1)
+    return proc
 
 
 def stop(signum, frame):
@@ -128,6 +152,13 @@ def main():
             say("thingsctl stats")
             print(d.ctl("stats").stdout.rstrip())
 
+            say("things-web: the apps live in a browser, and /metrics")
+            web = start_web(lab, host, d.pin_dir)
+            print("web view: %s (on the lab's LAN)" % WEB_URL)
+            show(client, "curl", "-sS", "-g", "-o", "/dev/null", "-w",
+                 "%{http_code} %{content_type} %{size_download} bytes\n", WEB_URL)
+            print("   sudo ip netns exec %s curl -g %sapi/apps" % (client.name, WEB_URL))
+
             say("running for %.0f s more: try it yourself, e.g.\n"
                 "   sudo ip netns exec %s ping -6 %s\n"
                 "Ctrl-C to stop and tear down" %
@@ -137,6 +168,8 @@ def main():
                 if d.proc.poll() is not None:
                     print(d.read_log())
                     sys.exit("demo: thingsd exited %d" % d.proc.returncode)
+                if web.poll() is not None:
+                    sys.exit("demo: things-web exited %d" % web.returncode)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

@@ -40,6 +40,13 @@
 #define THINGS_PIN_ERR_BUCKET	"err_bucket"
 /* One framebuffer per canvas app, pinned by thingsd as canvas_<app id>. */
 #define THINGS_PIN_CANVAS_FMT	"canvas_%u"
+/* TCP steering (see "TCP apps" below): a program of its own, attached to
+ * the network namespace with a BPF link that is pinned too. */
+#define THINGS_PIN_TCP_RULES	"tcp_rules"
+#define THINGS_PIN_TCP_SOCKS	"tcp_socks"
+#define THINGS_PIN_TCP_STATS	"tcp_stats"
+#define THINGS_PIN_PROG_SK_LOOKUP "things_sk_lookup"
+#define THINGS_PIN_SK_LOOKUP_LINK "things_sk_lookup_link"
 
 #define THINGS_MAX_PREFIXES	(1U << 20)
 #define THINGS_MAX_IFACES	256
@@ -442,5 +449,75 @@ struct things_err_cfg {
 	__u32 burst;		/* bucket depth (>= 1 when rate > 0) */
 };
 THINGS_STATIC_ASSERT(sizeof(struct things_err_cfg) == 8, "err cfg layout");
+
+/*
+ * TCP apps: (local address, local port, remote address) picks a rule, one
+ * rule per tcp app, the app's id being the rule's. `things_sk_lookup` finds
+ * the rule and hands the new connection to the rule's listening socket in
+ * the `tcp_socks` SOCKMAP (key: app id): a server's own socket (target
+ * listen), or thingsd's, which passes each connection on (socketbox).
+ *
+ * `tcp_rules` is an LPM trie keyed by the port then the local address, one
+ * entry per (port, app prefix). Its value lists, most specific first, every
+ * rule that may take a connection to that port of an address of that
+ * prefix: the prefix's own rules, those with a longer `from` first, then
+ * those of the shorter prefixes that hold it. The first whose `from` holds
+ * the remote address wins, so a `from` that does not match falls back to
+ * the next rule as a longest-prefix match would. thingsd computes the
+ * lists; a config whose rules cannot be ordered so is refused.
+ */
+#define THINGS_TCP_CANDIDATES	8
+#define THINGS_TCP_MAX_KEYS	(1U << 18)
+
+struct things_tcp_key {
+	__u32 prefixlen;	/* 16 + the app prefix's length */
+	__u8 port[2];		/* the local port, network order */
+	__u8 addr[16];		/* the app prefix, host bits clear */
+	__u8 pad[2];		/* zero; past every prefixlen */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_tcp_key) == 24, "tcp key layout");
+
+struct things_tcp_candidate {
+	__u64 from[2];		/* remote prefix, network order, host bits clear */
+	__u64 from_mask[2];	/* all zero: any remote address */
+	__u32 app_id;
+	__u32 pad;		/* zero */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_tcp_candidate) == 40, "tcp candidate layout");
+
+struct things_tcp_match {
+	__u32 count;		/* <= THINGS_TCP_CANDIDATES */
+	__u32 pad;		/* zero */
+	struct things_tcp_candidate cand[THINGS_TCP_CANDIDATES];
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_tcp_match) == 8 + 40 * THINGS_TCP_CANDIDATES,
+		     "tcp match layout");
+
+/*
+ * `tcp_stats`: an array of __u64 indexed by THINGS_TCP_STATS_IDX(app,
+ * counter). The program and thingsd count disjoint slots, so neither ever
+ * overwrites the other: X(ENUM_SUFFIX, "name").
+ */
+#define THINGS_TCP_COUNTERS(X)						\
+	/* things_sk_lookup: a new connection matched the rule */	\
+	X(MATCHED, "matched")						\
+	X(STEERED, "steered")		/* to the rule's socket */	\
+	/* the rule's socket is gone (its server exited): the kernel	\
+	 * refuses the connection, unless a listener of its own takes it */ \
+	X(NO_SOCKET, "no-socket")					\
+	X(ASSIGN_FAILED, "assign-failed")				\
+	/* thingsd, socketbox targets */				\
+	X(ACCEPTED, "accepted")						\
+	X(PASSED, "passed")		/* sent to the receiver */	\
+	/* the receiver is gone, refused it or its queue is full */	\
+	X(REFUSED, "refused")						\
+	X(FAILED, "failed")		/* any other error */
+
+#define THINGS_ENUM_TCP_COUNTER(sym, name) THINGS_TCP_##sym,
+enum things_tcp_counter { THINGS_TCP_COUNTERS(THINGS_ENUM_TCP_COUNTER) THINGS_TCP_N_COUNTERS };
+#define THINGS_TCP_SLOTS	8
+THINGS_STATIC_ASSERT(THINGS_TCP_N_COUNTERS <= THINGS_TCP_SLOTS, "tcp counter slots");
+#define THINGS_TCP_STATS_IDX(app, ctr) ((app) * THINGS_TCP_SLOTS + (ctr))
+#define THINGS_TCP_STATS_ENTRIES (THINGS_MAX_APPS * THINGS_TCP_SLOTS)
 
 #endif /* THINGS_ABI_H */

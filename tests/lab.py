@@ -378,6 +378,11 @@ class Nsd:
     def stop(self):
         stop_process(self.proc)
         self.log.close()
+def tcp_app(name, prefix, target, ports="80", **keys):
+    """The [app NAME] section of a tcp app."""
+    lines = ["", "[app %s]" % name, "kind = tcp", "prefix = %s" % prefix, "ports = %s" % ports,
+             "target = %s" % target] + ["%s = %s" % kv for kv in keys.items()]
+    return "\n".join(lines) + "\n"
 
 
 DEMO_APPS = """[interface h0]

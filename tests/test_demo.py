@@ -37,6 +37,9 @@ def test_demo_runs_and_cleans_up():
     assert [h[1] for h in hops[8:11]] == ["over.the.wintry.forest", "is.moved.to.another.candle",
                                         "a.lovely.sunset"], out
     assert "tx-time-exceeded" in out, out
+    # The web view: its URL, and a page served to the client.
+    assert "web view: http://[2001:db8:ff::2]:8080/" in out, out
+    assert "200 text/html; charset=utf-8" in out, out
     assert "things-demo-" not in subprocess.run(["ip", "netns", "list"], capture_output=True,
                                                 text=True).stdout
     assert not os.path.exists(L.BPFFS + "/things-demo")

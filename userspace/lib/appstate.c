@@ -123,51 +123,83 @@ static int read_range(int fd, __u32 first, __u32 count, void *values, __u32 valu
 	return err;
 }
 
+/* The first count entries of an array pin, of the ABI's value_size. */
+static int read_pin(const char *pin_dir, const char *name, __u32 value_size, __u32 count,
+		    void *values, char *why, size_t why_len)
+{
+	struct bpf_map_info info;
+	int fd = open_array(pin_dir, name, false, value_size, count, &info, why, why_len), err;
+
+	if (fd < 0)
+		return fd;
+	err = read_range(fd, 0, count, values, value_size);
+	close(fd);
+	if (err)
+		failf(why, why_len, err, "cannot read %s/%s: %s", pin_dir, name, strerror(-err));
+	return err;
+}
+
+int appstate_read_apps(const char *pin_dir, struct appstate_app *apps, char *why,
+		       size_t why_len)
+{
+	struct things_app *raw = calloc(THINGS_MAX_APPS, sizeof(*raw));
+	struct things_app_cfg *cfg = calloc(THINGS_MAX_APPS, sizeof(*cfg));
+	int err, n = 0;
+
+	if (!raw || !cfg) {
+		err = failf(why, why_len, -ENOMEM, "out of memory for the apps");
+		goto out;
+	}
+	err = read_pin(pin_dir, THINGS_PIN_APPS, sizeof(*raw), THINGS_MAX_APPS, raw, why,
+		       why_len) ?:
+	      read_pin(pin_dir, THINGS_PIN_APP_CFG, sizeof(*cfg), THINGS_MAX_APPS, cfg, why,
+		       why_len);
+	if (err)
+		goto out;
+	memset(apps, 0, sizeof(*apps) * THINGS_MAX_APPS);
+	/* id 0 is "no app" */
+	for (__u32 id = 1; id < THINGS_MAX_APPS; id++) {
+		raw[id].name[THINGS_APP_NAME_MAX - 1] = '\0';
+		if (!raw[id].name[0])
+			continue;
+		apps[id] = (struct appstate_app){ .id = id, .app = raw[id], .cfg = cfg[id] };
+		n++;
+	}
+	err = n;
+out:
+	free(raw);
+	free(cfg);
+	return err;
+}
+
+const struct appstate_app *appstate_app_by_name(const struct appstate_app *apps,
+						 const char *name)
+{
+	for (__u32 id = 1; id < THINGS_MAX_APPS; id++)
+		if (apps[id].id && !strcmp(apps[id].app.name, name))
+			return &apps[id];
+	return NULL;
+}
+
 int appstate_find_app(const char *pin_dir, const char *name, struct appstate_app *app,
 		      char *why, size_t why_len)
 {
-	struct things_app *apps = calloc(THINGS_MAX_APPS, sizeof(*apps));
-	struct bpf_map_info info;
-	int fd = -1, err;
-	__u32 id;
+	struct appstate_app *apps = malloc(THINGS_MAX_APPS * sizeof(*apps));
+	const struct appstate_app *found;
+	int err;
 
 	if (!apps)
 		return failf(why, why_len, -ENOMEM, "out of memory for the apps");
-	fd = open_array(pin_dir, THINGS_PIN_APPS, false, sizeof(*apps), THINGS_MAX_APPS, &info,
-			why, why_len);
-	if (fd < 0) {
-		err = fd;
+	err = appstate_read_apps(pin_dir, apps, why, why_len);
+	if (err < 0)
 		goto out;
-	}
-	err = read_range(fd, 0, THINGS_MAX_APPS, apps, sizeof(*apps));
-	close(fd);
-	if (err) {
-		failf(why, why_len, err, "cannot read %s/%s: %s", pin_dir, THINGS_PIN_APPS,
-		      strerror(-err));
-		goto out;
-	}
-	/* id 0 is "no app" */
-	for (id = 1; id < THINGS_MAX_APPS; id++) {
-		apps[id].name[THINGS_APP_NAME_MAX - 1] = '\0';
-		if (apps[id].name[0] && !strcmp(apps[id].name, name))
-			break;
-	}
-	if (id == THINGS_MAX_APPS) {
+	found = appstate_app_by_name(apps, name);
+	if (!found) {
 		err = failf(why, why_len, -ENOENT, "no app named '%s'", name);
 		goto out;
 	}
-	app->id = id;
-	app->app = apps[id];
-	fd = open_array(pin_dir, THINGS_PIN_APP_CFG, false, sizeof(app->cfg), THINGS_MAX_APPS,
-			&info, why, why_len);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	if (bpf_map_lookup_elem(fd, &id, &app->cfg))
-		err = failf(why, why_len, -errno, "cannot read the settings of app '%s' in %s/%s: %s",
-			    name, pin_dir, THINGS_PIN_APP_CFG, strerror(errno));
-	close(fd);
+	*app = *found;
+	err = 0;
 out:
 	free(apps);
 	return err;

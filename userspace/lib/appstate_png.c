@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <png.h>
+#include <zlib.h>
 
 #include "appstate.h"
 
@@ -17,6 +18,7 @@ struct sink {
 	unsigned char *buf;
 	size_t len, cap;
 	int err;		/* -errno of a failed write */
+	bool fast;		/* see appstate_png_encode_fast() */
 	char *why;
 	size_t why_len;
 };
@@ -88,7 +90,16 @@ static void write_image(png_structp png, png_infop info, const __u32 *pixels,
 {
 	unsigned int channels = fmt == APPSTATE_PNG_RGBA ? 4 : 3;
 
-	png_set_write_fn(png, png_get_error_ptr(png), sink_write, sink_flush);
+	struct sink *s = png_get_error_ptr(png);
+
+	png_set_write_fn(png, s, sink_write, sink_flush);
+	if (s->fast) {
+		/* One filter for every row, not libpng's trial of all five per
+		 * row, and runs: canvases are mostly flat areas. */
+		png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+		png_set_compression_level(png, Z_BEST_SPEED);
+		png_set_compression_strategy(png, Z_RLE);
+	}
 	png_set_IHDR(png, info, width, height, 8,
 		     fmt == APPSTATE_PNG_RGBA ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
 		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -152,11 +163,11 @@ int appstate_png_write(FILE *out, const __u32 *pixels, unsigned int width, unsig
 	return encode(&s, pixels, width, height, fmt);
 }
 
-int appstate_png_encode(const __u32 *pixels, unsigned int width, unsigned int height,
-			enum appstate_png_format fmt, void **png, size_t *png_len, char *why,
-			size_t why_len)
+static int encode_mem(const __u32 *pixels, unsigned int width, unsigned int height,
+		      enum appstate_png_format fmt, bool fast, void **png, size_t *png_len,
+		      char *why, size_t why_len)
 {
-	struct sink s = { .why = why, .why_len = why_len };
+	struct sink s = { .fast = fast, .why = why, .why_len = why_len };
 	int err = encode(&s, pixels, width, height, fmt);
 
 	if (err) {
@@ -166,4 +177,18 @@ int appstate_png_encode(const __u32 *pixels, unsigned int width, unsigned int he
 	*png = s.buf;
 	*png_len = s.len;
 	return 0;
+}
+
+int appstate_png_encode(const __u32 *pixels, unsigned int width, unsigned int height,
+			enum appstate_png_format fmt, void **png, size_t *png_len, char *why,
+			size_t why_len)
+{
+	return encode_mem(pixels, width, height, fmt, false, png, png_len, why, why_len);
+}
+
+int appstate_png_encode_fast(const __u32 *pixels, unsigned int width, unsigned int height,
+			     enum appstate_png_format fmt, void **png, size_t *png_len, char *why,
+			     size_t why_len)
+{
+	return encode_mem(pixels, width, height, fmt, true, png, png_len, why, why_len);
 }

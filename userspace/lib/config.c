@@ -555,13 +555,44 @@ static void check_whole(struct parse_state *st)
 			set_error(st, app->key_line[THINGS_CFG_APP_INTERFACE],
 				  "app '%s': interface '%s' has no [interface %s] section",
 				  app->name, app->iface, app->iface);
-		/* At most 255 apps: quadratic is fine. */
+		/* At most 255 apps: quadratic is fine. tcp apps may share a
+		 * prefix (on other ports, or for other clients). */
 		for (int j = 0; j < i; j++)
-			if (!memcmp(&cfg->apps[j].prefix, &app->prefix, sizeof(app->prefix)))
+			if (!memcmp(&cfg->apps[j].prefix, &app->prefix, sizeof(app->prefix)) &&
+			    !(app->kind == THINGS_KIND_TCP && cfg->apps[j].kind == THINGS_KIND_TCP))
 				set_error(st, app->key_line[THINGS_CFG_APP_PREFIX],
 					  "app '%s' has the same prefix as app '%s' (line %d)",
 					  app->name, cfg->apps[j].name, cfg->apps[j].line);
 	}
+}
+
+/* tcp apps whose rules cannot be ordered, as a whole. */
+static void check_tcp(struct parse_state *st)
+{
+	struct things_config *cfg = st->cfg;
+	struct things_tcp_rule *rules = calloc((size_t)cfg->n_apps + 1, sizeof(*rules));
+	int *index = calloc((size_t)cfg->n_apps + 1, sizeof(*index));
+	int n = 0, bad = 0;
+	const char *why;
+
+	if (!rules || !index) {
+		set_error(st, 0, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < cfg->n_apps; i++)
+		if (cfg->apps[i].kind == THINGS_KIND_TCP) {
+			index[n] = i;
+			rules[n++] = things_cfg_app_tcp_rule(&cfg->apps[i], (__u32)i + 1);
+		}
+	if (things_tcp_build(rules, n, NULL, NULL, &bad, &why) < 0) {
+		const struct things_cfg_app *app = &cfg->apps[index[bad]];
+
+		set_error(st, app->key_line[THINGS_CFG_APP_PORTS] > 0 ?
+			  app->key_line[THINGS_CFG_APP_PORTS] : app->line, "app '%s': %s", app->name, why);
+	}
+out:
+	free(rules);
+	free(index);
 }
 
 static int load(const char *path, struct things_config *cfg, struct things_config_error *err,
@@ -603,6 +634,8 @@ static int load(const char *path, struct things_config *cfg, struct things_confi
 		set_error(&st, 0, "cannot parse: out of memory");
 	if (!st.failed)
 		check_whole(&st);
+	if (!st.failed)
+		check_tcp(&st);
 	if (st.failed) {
 		things_config_free(cfg);
 		return -EINVAL;
@@ -690,7 +723,8 @@ int things_cfg_app_init(struct things_cfg_app *app, const char *name, const char
 static bool kind_served(int kind)
 {
 	return kind == THINGS_KIND_ECHO || kind == THINGS_KIND_BOARD ||
-	       kind == THINGS_KIND_TREE || kind == THINGS_KIND_CANVAS || kind == THINGS_KIND_TRACE;
+	       kind == THINGS_KIND_TREE || kind == THINGS_KIND_CANVAS || kind == THINGS_KIND_TRACE ||
+	       kind == THINGS_KIND_TCP;
 }
 
 /* "DESTINATION FILE": an address or a sub-prefix of the app, and the
@@ -733,6 +767,84 @@ static int story_key(struct things_cfg_app *app, const char *value, char *msg, s
 	return 0;
 }
 
+/* A user or group name as useradd(8) accepts it. */
+static bool id_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= THINGS_TCP_ID_MAX || name[0] == '-')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return false;
+	return true;
+}
+
+static bool tcp_only_key(int k)
+{
+	return k == THINGS_CFG_APP_PORTS || k == THINGS_CFG_APP_TARGET ||
+	       k == THINGS_CFG_APP_FROM || k == THINGS_CFG_APP_EXEC ||
+	       k == THINGS_CFG_APP_USER || k == THINGS_CFG_APP_GROUP;
+}
+
+/* A command the runtime apps file reads back the same: no control
+ * characters, no inline comment. */
+static bool exec_writable(const char *cmd)
+{
+	for (const char *p = cmd; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+		    ((*p == '#' || *p == ';') && p > cmd && isspace((unsigned char)p[-1])))
+			return false;
+	return true;
+}
+
+/* The keys of tcp apps; 0 or -EINVAL with msg set. */
+static int tcp_key(struct things_cfg_app *app, int k, const char *value, char *msg, size_t len)
+{
+	char words[THINGS_TCP_EXEC_MAX];
+	char *argv[THINGS_TCP_EXEC_ARGS + 1];
+	const char *why = "not valid";
+
+	switch (k) {
+	case THINGS_CFG_APP_PORTS:
+		if (things_tcp_ports_parse(value, app->ports, &app->n_ports, &why))
+			break;
+		return 0;
+	case THINGS_CFG_APP_TARGET:
+		if (things_tcp_target_parse(value, &app->target, app->path, &why))
+			break;
+		return 0;
+	case THINGS_CFG_APP_FROM:
+		if (things_prefix_parse(value, &app->from, 0, &why))
+			break;
+		return 0;
+	case THINGS_CFG_APP_EXEC:
+		if (strlen(value) >= sizeof(app->exec)) {
+			why = "a command is at most 511 bytes";
+			break;
+		}
+		if (things_cmd_split(value, words, argv, &why) < 0)
+			break;
+		if (!exec_writable(value)) {
+			why = "a command has no control characters, and no ' #' or ' ;' (they start "
+			      "a comment in the config)";
+			break;
+		}
+		strcpy(app->exec, value);
+		return 0;
+	case THINGS_CFG_APP_USER:
+	case THINGS_CFG_APP_GROUP:
+		if (!id_name_valid(value)) {
+			why = "not a user or group name (letters, digits, '-', '_', '.'; at most 32)";
+			break;
+		}
+		strcpy(k == THINGS_CFG_APP_USER ? app->user : app->group, value);
+		return 0;
+	}
+	snprintf(msg, len, "%s '%.60s': %s", app_key_names[k], value, why);
+	return -EINVAL;
+}
+
 int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *value,
 		       const char **why)
 {
@@ -764,7 +876,7 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		if (!kind_served(app->kind)) {
 			snprintf(msg, sizeof(msg),
 				 "kind '%.32s' is not one this version serves (echo, board, tree, canvas, "
-				 "trace)", value);
+				 "trace, tcp)", value);
 			return -EINVAL;
 		}
 		break;
@@ -804,10 +916,15 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		snprintf(msg, sizeof(msg),
 			 "unknown key '%.32s' in [app %s] (kind, prefix, onlink, interface, silent, "
 			 "router, allow_wide, rate, burst, rate_prefix, lines, lights, width, height, "
-			 "story)",
+			 "story, ports, target, from, exec, user, group)",
 			 key, app->name);
 		return -ENOENT;
 	default:
+		if (tcp_only_key(k)) {
+			if (tcp_key(app, k, value, msg, sizeof(msg)))
+				return -EINVAL;
+			break;
+		}
 		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 			if (nums[i].key != k)
 				continue;
@@ -847,7 +964,7 @@ static bool key_fits_kind(int key, int kind)
 	case THINGS_CFG_APP_STORY:
 		return kind == THINGS_KIND_TRACE;
 	}
-	return true;
+	return !tcp_only_key(key) || kind == THINGS_KIND_TCP;
 }
 
 /* The longest prefix a kind's address layout leaves room for. */
@@ -952,6 +1069,26 @@ int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why
 	}
 	if (app->kind == THINGS_KIND_TRACE && things_cfg_trace_finish(app, key, msg, sizeof(msg)))
 		return -EINVAL;
+	if (app->kind == THINGS_KIND_TCP) {
+		static const int need[] = { THINGS_CFG_APP_PORTS, THINGS_CFG_APP_TARGET };
+
+		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+			if (!app->key_line[need[i]]) {
+				snprintf(msg, sizeof(msg), "a tcp app needs %s", app_key_names[need[i]]);
+				return -EINVAL;
+			}
+		if (app->exec[0] && app->target != THINGS_TCP_LISTEN) {
+			*key = THINGS_CFG_APP_EXEC;
+			snprintf(msg, sizeof(msg), "exec runs a server for target = listen only");
+			return -EINVAL;
+		}
+		if ((app->user[0] || app->group[0]) && !app->exec[0]) {
+			*key = app->user[0] ? THINGS_CFG_APP_USER : THINGS_CFG_APP_GROUP;
+			snprintf(msg, sizeof(msg), "%s is who runs exec: it needs exec = COMMAND",
+				 app_key_names[*key]);
+			return -EINVAL;
+		}
+	}
 	/* Defaults, so that what is kept is what runs. */
 	if (!app->key_line[THINGS_CFG_APP_SILENT])
 		app->silent = app->kind == THINGS_KIND_CANVAS;
@@ -997,6 +1134,21 @@ int things_cfg_app_write(const struct things_cfg_app *app, FILE *out)
 		fprintf(out, "story = %s %s\n",
 			things_prefix_format(&app->stories[i].dest, pfx, sizeof(pfx)),
 			app->stories[i].file);
+	if (app->kind == THINGS_KIND_TCP) {
+		char ports[16 * 12];
+
+		things_tcp_ports_format(app->ports, app->n_ports, ports, sizeof(ports));
+		fprintf(out, "ports = %s\ntarget = %s%s\n", ports,
+			app->target == THINGS_TCP_SOCKETBOX ? "socketbox:" : "listen", app->path);
+		if (app->from.prefixlen)
+			fprintf(out, "from = %s\n", things_prefix_format(&app->from, pfx, sizeof(pfx)));
+		if (app->exec[0])
+			fprintf(out, "exec = %s\n", app->exec);
+		if (app->user[0])
+			fprintf(out, "user = %s\n", app->user);
+		if (app->group[0])
+			fprintf(out, "group = %s\n", app->group);
+	}
 	return fprintf(out, "\n") < 0 ? -EIO : 0;
 }
 
@@ -1004,6 +1156,17 @@ __u16 things_cfg_app_flags(const struct things_cfg_app *app)
 {
 	return (app->onlink ? THINGS_PF_ONLINK : 0) | (app->silent ? THINGS_PF_SILENT : 0) |
 	       (app->router ? THINGS_PF_ROUTER : 0);
+}
+
+struct things_tcp_rule things_cfg_app_tcp_rule(const struct things_cfg_app *app, __u32 app_id)
+{
+	return (struct things_tcp_rule){
+		.app_id = app_id,
+		.prefix = app->prefix,
+		.from = app->from,
+		.ports = app->ports,
+		.n_ports = app->n_ports,
+	};
 }
 
 struct things_app_cfg things_cfg_app_params(const struct things_cfg_app *app)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "story.h"
 #include "things_abi.h"
+#include "tcprules.h"
 
 #define THINGS_DEFAULT_CONFIG	"/etc/things/thingsd.conf"
 #define THINGS_DEFAULT_RUN_DIR	"/run/things"
@@ -47,7 +48,14 @@ struct things_cfg_iface {
 	X(LIGHTS, "lights", UINT)					\
 	X(WIDTH, "width", UINT)						\
 	X(HEIGHT, "height", UINT)					\
-	X(STORY, "story", STRING)	/* repeatable: the one key that is */
+	/* story: repeatable, the one key that is */		\
+	X(STORY, "story", STRING)					\
+	X(PORTS, "ports", STRING)					\
+	X(TARGET, "target", STRING)					\
+	X(FROM, "from", STRING)						\
+	X(EXEC, "exec", STRING)						\
+	X(USER, "user", STRING)						\
+	X(GROUP, "group", STRING)
 
 #define THINGS_CFG_KEY_ENUM(sym, name, type) THINGS_CFG_APP_##sym,
 enum things_cfg_app_key { THINGS_CFG_APP_KEYS(THINGS_CFG_KEY_ENUM) THINGS_CFG_APP_N_KEYS };
@@ -69,6 +77,14 @@ struct things_cfg_app {
 	 * (copies of the app share them). */
 	struct things_cfg_story *stories;
 	int n_stories;
+	/* tcp: the rule (tcprules.h) and its target */
+	struct things_port_range ports[THINGS_TCP_MAX_RANGES];
+	int n_ports;
+	struct things_prefix_key from;	/* prefixlen 0: any client */
+	int target;			/* enum things_tcp_target */
+	char path[THINGS_TCP_PATH_MAX];	/* socketbox: the receiver's, with tokens */
+	char exec[THINGS_TCP_EXEC_MAX];	/* listen: the server thingsd runs; "" none */
+	char user[THINGS_TCP_ID_MAX], group[THINGS_TCP_ID_MAX];
 	int line;			/* of the section header; 0 at run time */
 	int key_line[THINGS_CFG_APP_N_KEYS];	/* 0: not given */
 };
@@ -138,6 +154,8 @@ int things_cfg_app_write(const struct things_cfg_app *app, FILE *out);
 
 /* The prefix-table flags an app's settings map to. */
 __u16 things_cfg_app_flags(const struct things_cfg_app *app);
+/* The steering rule of a tcp app. */
+struct things_tcp_rule things_cfg_app_tcp_rule(const struct things_cfg_app *app, __u32 app_id);
 /* The app_cfg slot the data plane reads for it. */
 struct things_app_cfg things_cfg_app_params(const struct things_cfg_app *app);
 

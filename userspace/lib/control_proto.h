@@ -17,6 +17,9 @@
  *   {"command": "iface-list"}
  *   {"command": "stats"}
  *   {"command": "reload"}
+ *   {"command": "tcp-list"}
+ *   {"command": "tcp-register", "name": NAME}   with the server's listening
+ *        socket as the message's one SCM_RIGHTS descriptor
  *
  * and reads one message back: {"ok": true, "result": ...} or
  * {"ok": false, "error": "what went wrong"}. Only root and members of the

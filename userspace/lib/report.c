@@ -11,6 +11,7 @@
 #include "names.h"
 #include "prefix.h"
 #include "report.h"
+#include "tcprules.h"
 
 static json_object *counter_json(const struct things_counter *c)
 {
@@ -160,6 +161,20 @@ json_object *things_report_stats(int stats_fd, int apps_fd)
 	return o;
 }
 
+void things_report_name_interfaces(json_object *apps)
+{
+	for (size_t i = 0; i < json_object_array_length(apps); i++) {
+		json_object *app = json_object_array_get_idx(apps, i), *v;
+		char name[IF_NAMESIZE];
+
+		if (!json_object_object_get_ex(app, "onlink", &v) || !json_object_get_boolean(v) ||
+		    !json_object_object_get_ex(app, "ifindex", &v))
+			continue;
+		if (if_indextoname((unsigned int)json_object_get_int(v), name))
+			json_object_object_add(app, "interface", json_object_new_string(name));
+	}
+}
+
 json_object *things_report_ifaces(int ifaces_fd)
 {
 	json_object *arr = json_object_new_array();
@@ -184,6 +199,66 @@ json_object *things_report_ifaces(int ifaces_fd)
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "allmulti_set",
 				       json_object_new_boolean(ifc.flags & THINGS_IF_ALLMULTI_SET));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+#define TCP_COUNTER_NAME(sym, name) name,
+static const char *const tcp_counter_names[] = { THINGS_TCP_COUNTERS(TCP_COUNTER_NAME) };
+
+static void tcp_counters(json_object *o, int stats_fd, __u32 id, int target)
+{
+	__u64 c[THINGS_TCP_N_COUNTERS];
+	json_object *raw = json_object_new_object();
+	bool box;
+
+	for (__u32 i = 0; i < THINGS_TCP_N_COUNTERS; i++) {
+		__u32 idx = THINGS_TCP_STATS_IDX(id, i);
+
+		if (bpf_map_lookup_elem(stats_fd, &idx, &c[i]))
+			c[i] = 0;
+		json_object_object_add(raw, tcp_counter_names[i], json_object_new_uint64(c[i]));
+	}
+	box = target == THINGS_TCP_SOCKETBOX || (target < 0 && c[THINGS_TCP_ACCEPTED]);
+	/* listen: the kernel accepts for the server, so the program's view
+	 * is the rule's; socketbox: thingsd's, plus what never reached it. */
+	json_object_object_add(o, "accepted", json_object_new_uint64(
+		box ? c[THINGS_TCP_ACCEPTED] : c[THINGS_TCP_MATCHED]));
+	json_object_object_add(o, "passed", json_object_new_uint64(
+		box ? c[THINGS_TCP_PASSED] : c[THINGS_TCP_STEERED]));
+	json_object_object_add(o, "refused", json_object_new_uint64(
+		c[THINGS_TCP_NO_SOCKET] + (box ? c[THINGS_TCP_REFUSED] : 0)));
+	json_object_object_add(o, "failed", json_object_new_uint64(
+		c[THINGS_TCP_ASSIGN_FAILED] + (box ? c[THINGS_TCP_FAILED] : 0)));
+	json_object_object_add(o, "counters", raw);
+}
+
+json_object *things_report_tcp(int apps_fd, int tcp_stats_fd, int socks_fd, const int *targets)
+{
+	json_object *arr = json_object_new_array();
+
+	for (__u32 id = 1; id < THINGS_MAX_APPS; id++) {
+		char pfx[THINGS_PREFIX_STRLEN];
+		struct things_app app;
+		json_object *o;
+		__u64 cookie;
+
+		if (bpf_map_lookup_elem(apps_fd, &id, &app)) {
+			json_object_put(arr);
+			return NULL;
+		}
+		app.name[sizeof(app.name) - 1] = '\0';
+		if (!app.name[0] || app.kind != THINGS_KIND_TCP)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int((int)id));
+		json_object_object_add(o, "name", json_object_new_string(app.name));
+		json_object_object_add(o, "prefix", json_object_new_string(
+			things_prefix_format(&app.prefix, pfx, sizeof(pfx))));
+		json_object_object_add(o, "socket", json_object_new_boolean(
+			socks_fd >= 0 && !bpf_map_lookup_elem(socks_fd, &id, &cookie)));
+		tcp_counters(o, tcp_stats_fd, id, targets ? targets[id] : -1);
 		json_object_array_add(arr, o);
 	}
 	return arr;

@@ -75,6 +75,36 @@ static enum client_status unpack(json_object *reply, json_object **result, char 
 enum client_status client_call(const struct ctl_opts *o, json_object *req,
 			       json_object **result, char *why, size_t why_len)
 {
+	return client_call_fd(o, req, -1, result, why, why_len);
+}
+
+/* The request, with fd (if >= 0) as its one SCM_RIGHTS descriptor. */
+static ssize_t send_request(int sock, const char *text, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct iovec iov = { (void *)text, strlen(text) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+enum client_status client_call_fd(const struct ctl_opts *o, json_object *req, int pass_fd,
+				  json_object **result, char *why, size_t why_len)
+{
 	enum client_status ret = CLIENT_FAILED;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
 	json_object *reply = NULL;
@@ -98,7 +128,7 @@ enum client_status client_call(const struct ctl_opts *o, json_object *req,
 	}
 	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	pr_debug("%s <- %s\n", path, text);
-	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0) {
+	if (send_request(fd, text, pass_fd) < 0) {
 		snprintf(why, why_len, "cannot send the request to %s: %s", path, strerror(errno));
 		goto out;
 	}

@@ -112,14 +112,18 @@ out:
 	return ret;
 }
 
-/* A command that changes something: thingsd must be there. */
 static int run_change(const struct ctl_opts *o, const char *what, json_object *req)
+{
+	return run_change_fd(o, what, req, -1);
+}
+
+int run_change_fd(const struct ctl_opts *o, const char *what, json_object *req, int pass_fd)
 {
 	json_object *result = NULL;
 	char why[WHY_LEN];
 	int ret = EXIT_FAILURE;
 
-	switch (client_call(o, req, &result, why, sizeof(why))) {
+	switch (client_call_fd(o, req, pass_fd, &result, why, sizeof(why))) {
 	case CLIENT_OK:
 		if (o->json)
 			print_json(o, result);
@@ -153,6 +157,13 @@ const struct query query_stats = {
 	"stats", false, json_type_object, PIN_REPORT_STATS, render_stats
 };
 
+const struct query query_tcp_list = {
+	"tcp-list", false, json_type_array, PIN_REPORT_TCP, render_tcp_list
+};
+const struct query query_tcp_stats = {
+	"tcp-list", false, json_type_array, PIN_REPORT_TCP, render_tcp_stats
+};
+
 int cmd_query(const struct ctl_opts *o, const char *cmd, const struct query *q, int argc,
 	      char **argv)
 {
@@ -182,7 +193,7 @@ int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv
 
 /* ---- app add: keyword arguments, as `ip` takes them ---- */
 
-enum kw_type { KW_KIND, KW_PREFIX, KW_LINK, KW_FLAG, KW_UINT };
+enum kw_type { KW_KIND, KW_PREFIX, KW_LINK, KW_FLAG, KW_UINT, KW_STRING };
 
 static const struct keyword {
 	const char *word;
@@ -200,6 +211,12 @@ static const struct keyword {
 	{ "rate", KW_UINT, "N", false },
 	{ "burst", KW_UINT, "N", false },
 	{ "rate_prefix", KW_UINT, "LEN", false },
+	{ "ports", KW_STRING, "PORTS", false },
+	{ "target", KW_STRING, "TARGET", false },
+	{ "from", KW_STRING, "PREFIX", false },
+	{ "exec", KW_STRING, "COMMAND", false },
+	{ "user", KW_STRING, "USER", false },
+	{ "group", KW_STRING, "GROUP", false },
 	{ "lines", KW_UINT, "N", false },
 	{ "lights", KW_UINT, "N", false },
 	{ "width", KW_UINT, "N", false },
@@ -249,6 +266,10 @@ static int add_keyword(json_object *app, const struct keyword *kw, const char *v
 	case KW_FLAG:
 		json_object_object_add(app, kw->word, json_object_new_boolean(!value ||
 									       !strcmp(value, "yes")));
+		break;
+	case KW_STRING:
+		/* The daemon checks it, with the config's own rules. */
+		json_object_object_add(app, kw->word, json_object_new_string(value));
 		break;
 	case KW_UINT: {
 		char *end;

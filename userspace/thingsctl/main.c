@@ -15,7 +15,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-enum { OPT_RUN_DIR = 256, OPT_PIN_DIR, OPT_TIMEOUT, OPT_COUNT };
+enum { OPT_RUN_DIR = 256, OPT_PIN_DIR, OPT_TIMEOUT, OPT_COUNT, OPT_FD };
 
 /* One table gives getopt its options and the help its lines. */
 static const struct global_opt {
@@ -33,6 +33,7 @@ static const struct global_opt {
 	{ "timeout", OPT_TIMEOUT, "SEC",
 	  "how long to wait for thingsd's answer (" STR(DEFAULT_TIMEOUT) ")" },
 	{ "count", OPT_COUNT, "N", "board follow: stop after N new messages" },
+	{ "fd", OPT_FD, "N", "tcp register: the listening socket's descriptor (3)" },
 	{ "help", 'h', NULL, "this text" },
 };
 #define N_GLOBAL_OPTS (sizeof(global_opts) / sizeof(global_opts[0]))
@@ -55,7 +56,8 @@ static const struct command {
 	  .query = &query_app_show },
 	{ "app", "add", false, "NAME kind KIND prefix PREFIX [onlink IFNAME] [silent [yes|no]] "
 	  "[router] [allow_wide] [rate N [burst N] [rate_prefix LEN]] [lines N] [lights N] "
-	  "[width N height N]",
+	  "[width N height N] [ports PORTS target TARGET [from PREFIX] [exec COMMAND [user U] "
+	  "[group G]]]",
 	  "add an app at run time (kept across restarts; needs root)", .run = cmd_app_add },
 	{ "app", "del", false, "NAME", "remove an app", .run = cmd_app_del },
 	{ "iface", "list", true, "", "interfaces in the data plane's map",
@@ -77,6 +79,13 @@ static const struct command {
 	  .run = cmd_trace_show },
 	{ "trace", "zone", false, "NAME [ns HOST] [mbox MAILBOX] [ttl SEC] [serial N] [tinydns]",
 	  "the reverse zone (ip6.arpa PTRs) of its hop addresses", .run = cmd_trace_zone },
+	{ "tcp", "list", true, "", "tcp apps: rule, target, whether a socket is steered to",
+	  .query = &query_tcp_list },
+	{ "tcp", "stats", false, "", "tcp apps: connections accepted, passed, refused, failed",
+	  .query = &query_tcp_stats },
+	{ "tcp", "register", false, "NAME [--fd N]",
+	  "steer app NAME's connections to the listening socket this command got as "
+	  "descriptor 3 (or N); needs root", .run = cmd_tcp_register },
 	{ "help", NULL, false, "", "this text", .run = NULL },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -226,6 +235,15 @@ static int parse_options(int argc, char **argv, struct ctl_opts *o, bool *help)
 				return usage_error("--count wants a number of messages from 1 up, not '%s'",
 						   optarg);
 			break;
+		case OPT_FD: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 0 || v > 1 << 20)
+				return usage_error("--fd wants a descriptor number, not '%s'", optarg);
+			o->fd = (int)v;
+			break;
+		}
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -273,6 +291,7 @@ int main(int argc, char **argv)
 		.run_dir = THINGS_DEFAULT_RUN_DIR,
 		.pin_dir = THINGS_PIN_DIR,
 		.timeout = DEFAULT_TIMEOUT,
+		.fd = -1,
 	};
 	const struct command *c;
 	bool help = false;

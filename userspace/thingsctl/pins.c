@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +20,8 @@ struct pins {
 	int stats;
 	int ifaces;
 	int app_cfg;	/* -1: pinned by a version without it */
+	int tcp_stats;	/* -1 likewise */
+	int tcp_socks;
 };
 
 static int open_pin(const char *dir, const char *name, int *fd, char *why, size_t why_len)
@@ -47,32 +48,20 @@ static int pins_open(struct pins *p, const char *dir, char *why, size_t why_len)
 		return -1;
 	if (open_pin(dir, THINGS_PIN_APP_CFG, &p->app_cfg, why, why_len))
 		p->app_cfg = -1;
+	if (open_pin(dir, THINGS_PIN_TCP_STATS, &p->tcp_stats, why, why_len))
+		p->tcp_stats = -1;
+	if (open_pin(dir, THINGS_PIN_TCP_SOCKS, &p->tcp_socks, why, why_len))
+		p->tcp_socks = -1;
 	return 0;
 }
 
 static void pins_close(struct pins *p)
 {
-	int *fds[] = { &p->apps, &p->stats, &p->ifaces, &p->app_cfg };
+	int *fds[] = { &p->apps, &p->stats, &p->ifaces, &p->app_cfg, &p->tcp_stats, &p->tcp_socks };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
-}
-
-/* thingsd names an on-link app's interface from its config; without it the
- * ifindex in the apps map is all there is, named if the link still exists. */
-static void name_interfaces(json_object *apps)
-{
-	for (size_t i = 0; i < json_object_array_length(apps); i++) {
-		json_object *app = json_object_array_get_idx(apps, i), *v;
-		char name[IF_NAMESIZE];
-
-		if (!json_object_object_get_ex(app, "onlink", &v) || !json_object_get_boolean(v) ||
-		    !json_object_object_get_ex(app, "ifindex", &v))
-			continue;
-		if (if_indextoname((unsigned int)json_object_get_int(v), name))
-			json_object_object_add(app, "interface", json_object_new_string(name));
-	}
 }
 
 /* The pinned program (pinned at its first attach): id, name, tag, or NULL. */
@@ -135,7 +124,8 @@ static json_object *status_json(const struct ctl_opts *o, const struct pins *p)
 json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
 			 char *why, size_t why_len)
 {
-	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1, .app_cfg = -1 };
+	struct pins p = { .apps = -1, .stats = -1, .ifaces = -1, .app_cfg = -1, .tcp_stats = -1,
+			  .tcp_socks = -1 };
 	json_object *res = NULL;
 
 	if (pins_open(&p, o->pin_dir, why, why_len))
@@ -147,17 +137,21 @@ json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const c
 	case PIN_REPORT_APPS:
 		res = things_report_apps(p.apps, p.stats, name);
 		if (res)
-			name_interfaces(res);
+			things_report_name_interfaces(res);
 		if (res && p.app_cfg >= 0)
 			things_report_app_settings(res, p.app_cfg);
 		break;
 	case PIN_REPORT_IFACES:
 		res = things_report_ifaces(p.ifaces);
 		break;
+	case PIN_REPORT_TCP:
+		res = p.tcp_stats < 0 ? json_object_new_array() :
+			things_report_tcp(p.apps, p.tcp_stats, p.tcp_socks, NULL);
+		break;
 	case PIN_REPORT_STATS:
 		res = things_report_stats(p.stats, p.apps);
 		if (res)
-			name_interfaces(json_object_object_get(res, "apps"));
+			things_report_name_interfaces(json_object_object_get(res, "apps"));
 		break;
 	}
 	if (!res)

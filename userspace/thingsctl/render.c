@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "table.h"
+#include "tcprules.h"
 #include "thingsctl.h"
 
 static const char *str(json_object *o, const char *key, const char *dflt)
@@ -286,5 +287,67 @@ void render_stats(const struct ctl_opts *o, json_object *stats)
 		table_print(t, stdout);
 	} else {
 		table_free(t);
+	}
+}
+
+void render_tcp_list(const struct ctl_opts *o, json_object *apps)
+{
+	static const char *const head[] = { "NAME", "ID", "PREFIX", "PORTS", "FROM", "TARGET",
+					    "SOCKET", NULL };
+	struct table *t = table_new("lrlllll", head);
+
+	(void)o;
+	for (size_t i = 0; i < count(apps); i++) {
+		json_object *a = json_object_array_get_idx(apps, i), *v;
+		char id[16], target[THINGS_TCP_PATH_MAX + 32], sock[64];
+		const char *tgt = str(a, "target", "-");
+
+		snprintf(id, sizeof(id), "%" PRIu64, counter(a, "id"));
+		if (!strcmp(tgt, "socketbox"))
+			snprintf(target, sizeof(target), "socketbox:%s", str(a, "path", ""));
+		else if (json_object_object_get_ex(a, "exec", &v))
+			snprintf(target, sizeof(target), "listen (exec)");
+		else
+			snprintf(target, sizeof(target), "%s", tgt);
+		if (json_object_object_get_ex(a, "server_pid", &v) && v)
+			snprintf(sock, sizeof(sock), "yes (server %d)", json_object_get_int(v));
+		else
+			snprintf(sock, sizeof(sock), "%s",
+				 json_object_get_boolean(json_object_object_get(a, "socket")) ? "yes"
+											   : "no");
+		table_row(t, str(a, "name", "?"), id, str(a, "prefix", "?"),
+			  str(a, "ports", "-"), str(a, "from", "any"), target, sock);
+	}
+	table_print(t, stdout);
+}
+
+void render_tcp_stats(const struct ctl_opts *o, json_object *apps)
+{
+	static const char *const head[] = { "NAME", "ACCEPTED", "PASSED", "REFUSED", "FAILED",
+					    NULL };
+	struct table *t = table_new("lrrrr", head);
+
+	for (size_t i = 0; i < count(apps); i++) {
+		json_object *a = json_object_array_get_idx(apps, i);
+		char c[4][24];
+		const char *keys[4] = { "accepted", "passed", "refused", "failed" };
+
+		for (int k = 0; k < 4; k++)
+			snprintf(c[k], sizeof(c[k]), "%" PRIu64, counter(a, keys[k]));
+		table_row(t, str(a, "name", "?"), c[0], c[1], c[2], c[3]);
+	}
+	table_print(t, stdout);
+	if (o->verbose) {
+		/* Where the four come from: the program's and thingsd's own. */
+		for (size_t i = 0; i < count(apps); i++) {
+			json_object *a = json_object_array_get_idx(apps, i);
+			json_object *raw = json_object_object_get(a, "counters");
+
+			printf("\n%s:\n", str(a, "name", "?"));
+			if (!json_object_is_type(raw, json_type_object))
+				continue;
+			json_object_object_foreach(raw, k, v)
+				printf("  %-14s %" PRIu64 "\n", k, json_object_get_uint64(v));
+		}
 	}
 }

@@ -20,6 +20,7 @@ struct ctl_opts {
 	const char *pin_dir;
 	int timeout;		/* seconds to wait for the daemon's reply */
 	long count;		/* board follow: new messages to wait for; 0: no end */
+	int fd;			/* tcp register: the socket's descriptor; -1: 3 */
 };
 
 /* Each prints "thingsctl: MSG" on stderr; they return the exit status. */
@@ -34,12 +35,15 @@ __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
  */
 struct query;
 extern const struct query query_status, query_app_list, query_app_show, query_iface_list,
-	query_stats;
+	query_stats, query_tcp_list, query_tcp_stats;
 int cmd_query(const struct ctl_opts *o, const char *cmd, const struct query *q, int argc,
 	      char **argv);
 int cmd_app_add(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_app_del(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_reload(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+/* A command that changes something: thingsd must be there. The request
+ * (taken over) goes with pass_fd as SCM_RIGHTS when it is >= 0. */
+int run_change_fd(const struct ctl_opts *o, const char *what, json_object *req, int pass_fd);
 /* The NAME argument of the app commands (argv[0] of argc), or NULL after a
  * usage error. */
 const char *app_name_arg(const char *cmd, int argc, char **argv);
@@ -52,6 +56,9 @@ enum client_status {
 };
 enum client_status client_call(const struct ctl_opts *o, json_object *req,
 			       json_object **result, char *why, size_t why_len);
+/* The same, passing a descriptor along (SCM_RIGHTS) when pass_fd >= 0. */
+enum client_status client_call_fd(const struct ctl_opts *o, json_object *req, int pass_fd,
+				  json_object **result, char *why, size_t why_len);
 
 /* pins.c: the same reports thingsd answers, built from the pinned maps. */
 enum pin_report {
@@ -59,6 +66,7 @@ enum pin_report {
 	PIN_REPORT_APPS,
 	PIN_REPORT_IFACES,
 	PIN_REPORT_STATS,
+	PIN_REPORT_TCP,
 };
 /* name: only that app (PIN_REPORT_APPS). NULL with why set on failure. */
 json_object *pins_report(const struct ctl_opts *o, enum pin_report what, const char *name,
@@ -74,6 +82,10 @@ void render_app_list(const struct ctl_opts *o, json_object *apps);
 void render_app_show(const struct ctl_opts *o, json_object *apps);
 void render_ifaces(const struct ctl_opts *o, json_object *ifaces);
 void render_stats(const struct ctl_opts *o, json_object *stats);
+/* tcp.c */
+void render_tcp_list(const struct ctl_opts *o, json_object *apps);
+void render_tcp_stats(const struct ctl_opts *o, json_object *apps);
+int cmd_tcp_register(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 /* -j output: one line, or indented with -p. */
 void print_json(const struct ctl_opts *o, json_object *obj);
 

@@ -17,6 +17,7 @@
 #include "maps.h"
 #include "names.h"
 #include "prefix.h"
+#include "tcp.h"
 #include "thingsd.h"
 
 struct app_state *thingsd_app(struct thingsd *d, const char *name)
@@ -54,6 +55,7 @@ static int app_ifindex(struct thingsd *d, const struct things_cfg_app *app)
 
 static int reset_app_counters(struct thingsd *d, __u32 id)
 {
+	tcp_counters_zero(d->tcp, id);
 	return things_counters_zero(d->dp.stats_fd, THINGS_STATS_IDX(id, 0), THINGS_REASON_SLOTS);
 }
 
@@ -217,6 +219,9 @@ int apply_all(struct thingsd *d)
 		err = apply_err_cfg(d);
 	if (!err)
 		err = apply_trie(d);
+	/* Rules and their sockets before the routes that bring connections. */
+	if (!err)
+		err = apply_tcp(d);
 	if (!err)
 		err = apply_routes(d);
 	return err;
@@ -265,7 +270,9 @@ static int build_apps(struct thingsd *d, const struct things_config *cfg,
 			continue;
 		for (int j = 0; j < cfg->n_apps; j++)
 			clash |= !strcmp(cfg->apps[j].name, a->cfg.name) ||
-				 !memcmp(&cfg->apps[j].prefix, &a->cfg.prefix, sizeof(a->cfg.prefix));
+				 (!memcmp(&cfg->apps[j].prefix, &a->cfg.prefix, sizeof(a->cfg.prefix)) &&
+				  !(a->cfg.kind == THINGS_KIND_TCP &&
+				    cfg->apps[j].kind == THINGS_KIND_TCP));
 		if (a->cfg.onlink && !things_config_iface(cfg, a->cfg.iface))
 			clash = true;
 		if (clash) {
@@ -324,10 +331,13 @@ int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const cha
 		return -EEXIST;
 	}
 	for (int i = 0; i < d->n_apps; i++)
-		if (!memcmp(&d->apps[i].cfg.prefix, &app->prefix, sizeof(app->prefix))) {
+		if (!memcmp(&d->apps[i].cfg.prefix, &app->prefix, sizeof(app->prefix)) &&
+		    !(app->kind == THINGS_KIND_TCP && d->apps[i].cfg.kind == THINGS_KIND_TCP)) {
 			*why = "another app has exactly that prefix";
 			return -EEXIST;
 		}
+	if (app->kind == THINGS_KIND_TCP && tcp_rules_check(d, app, why))
+		return -EINVAL;
 	if (app->onlink && !thingsd_iface(d, app->iface)) {
 		*why = "on-link apps need an interface from the config";
 		return -EINVAL;

@@ -198,18 +198,62 @@ static json_object *parse_request(const char *buf, size_t n, const char **why)
 	return req;
 }
 
+/*
+ * Reads a request and the descriptor that may come with it (SCM_RIGHTS,
+ * for tcp-register): *passed is the first one or -1. Any others, and all of
+ * a message whose control data was cut short, are closed here.
+ */
+static ssize_t read_request(struct control *ctl, int fd, int *passed)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} cbuf;
+	struct iovec iov = { ctl->buf, THINGS_CTL_MAX_MSG };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+
+	*passed = -1;
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*passed < 0 && !(msg.msg_flags & MSG_CTRUNC))
+				*passed = got;
+			else
+				close(got);
+		}
+	}
+	return n;
+}
+
 /* Answers one connection whose request may be there; false if it is not
- * there yet. The fd is closed unless false is returned. */
+ * there yet. The fd is closed unless false is returned, and so is any
+ * descriptor the request brought, whatever the answer. */
 static bool answer(struct control *ctl, struct thingsd *d, int fd, bool must)
 {
 	json_object *req = NULL, *reply;
 	enum role role;
 	const char *out, *why;
+	int passed;
 	ssize_t n;
 
 	/* The request is read even from a peer that is refused: closing on
 	 * an unread message would reset the connection before it learns why. */
-	n = recv(fd, ctl->buf, THINGS_CTL_MAX_MSG, MSG_DONTWAIT | MSG_TRUNC);
+	n = read_request(ctl, fd, &passed);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !must)
 		return false;
 	role = peer_role(ctl, fd);
@@ -231,7 +275,7 @@ static bool answer(struct control *ctl, struct thingsd *d, int fd, bool must)
 		reply = control_error("%s", why);
 		goto send;
 	}
-	reply = control_handle(d, req, role == ROLE_ADMIN);
+	reply = control_handle(d, req, role == ROLE_ADMIN, passed);
 send:
 	out = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	/* Never wait for a client that does not read its answer. */
@@ -239,6 +283,8 @@ send:
 		pr_debug("control: cannot send the reply: %s\n", strerror(errno));
 	json_object_put(reply);
 	json_object_put(req);
+	if (passed >= 0)
+		close(passed);
 	close(fd);
 	return true;
 }

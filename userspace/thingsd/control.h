@@ -21,8 +21,10 @@ int control_timeout(const struct control *ctl);
 void control_expire(struct control *ctl);
 void control_close(struct control *ctl);
 
-/* control_cmds.c: one request, its reply. admin: may change things (root). */
+/* control_cmds.c: one request, its reply. admin: may change things (root).
+ * fd: a descriptor that came with the request, or -1; the caller closes
+ * it (the handler keeps what it needs by other means). */
 json_object *control_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-json_object *control_handle(struct thingsd *d, json_object *req, bool admin);
+json_object *control_handle(struct thingsd *d, json_object *req, bool admin, int fd);
 
 #endif

@@ -17,6 +17,7 @@
 #include "names.h"
 #include "prefix.h"
 #include "report.h"
+#include "tcp.h"
 #include "thingsd.h"
 
 json_object *control_error(const char *fmt, ...)
@@ -168,7 +169,7 @@ static const char *parse_app(json_object *j, struct things_cfg_app *app)
 		return why;
 	json_object_object_foreach(j, k, v) {
 		int type = things_cfg_app_key_type(k);
-		char text[256];
+		char text[THINGS_TCP_EXEC_MAX];
 
 		if (!strcmp(k, "name"))
 			continue;
@@ -207,7 +208,7 @@ struct command {
 	const char *name;
 	const char *const fields[3];	/* besides "command" */
 	bool changes;
-	json_object *(*run)(struct thingsd *d, json_object *req);
+	json_object *(*run)(struct thingsd *d, json_object *req, int fd);
 };
 
 static json_object *need_name(json_object *req, const char *cmd, const char **name)
@@ -221,8 +222,9 @@ static json_object *need_name(json_object *req, const char *cmd, const char **na
 	return NULL;
 }
 
-static json_object *cmd_status(struct thingsd *d, json_object *req)
+static json_object *cmd_status(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	(void)req;
 	return ok_reply(status(d));
 }
@@ -242,30 +244,34 @@ static json_object *apps_report(struct thingsd *d, const char *name)
 	return ok_reply(j);
 }
 
-static json_object *cmd_app_list(struct thingsd *d, json_object *req)
+static json_object *cmd_app_list(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	(void)req;
 	return apps_report(d, NULL);
 }
 
-static json_object *cmd_app_show(struct thingsd *d, json_object *req)
+static json_object *cmd_app_show(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	const char *name;
 	json_object *bad = need_name(req, "app-show", &name);
 
 	return bad ? bad : apps_report(d, name);
 }
 
-static json_object *cmd_iface_list(struct thingsd *d, json_object *req)
+static json_object *cmd_iface_list(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	json_object *j = things_report_ifaces(d->dp.ifaces_fd);
 
 	(void)req;
 	return j ? ok_reply(j) : control_error("cannot read the ifaces map: %s", strerror(errno));
 }
 
-static json_object *cmd_stats(struct thingsd *d, json_object *req)
+static json_object *cmd_stats(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	json_object *j = things_report_stats(d->dp.stats_fd, d->dp.apps_fd);
 
 	(void)req;
@@ -275,8 +281,9 @@ static json_object *cmd_stats(struct thingsd *d, json_object *req)
 	return ok_reply(j);
 }
 
-static json_object *cmd_app_add(struct thingsd *d, json_object *req)
+static json_object *cmd_app_add(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	struct things_cfg_app app;
 	const char *why;
 	json_object *j;
@@ -292,8 +299,9 @@ static json_object *cmd_app_add(struct thingsd *d, json_object *req)
 	return ok_reply(NULL);
 }
 
-static json_object *cmd_app_del(struct thingsd *d, json_object *req)
+static json_object *cmd_app_del(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	const char *name;
 	json_object *bad = need_name(req, "app-del", &name);
 	int err;
@@ -309,12 +317,40 @@ static json_object *cmd_app_del(struct thingsd *d, json_object *req)
 	return ok_reply(NULL);
 }
 
-static json_object *cmd_reload(struct thingsd *d, json_object *req)
+static json_object *cmd_reload(struct thingsd *d, json_object *req, int fd)
 {
+	(void)fd;
 	(void)d;
 	(void)req;
 	kill(getpid(), SIGHUP);
 	return ok_reply(NULL);
+}
+
+static json_object *cmd_tcp_list(struct thingsd *d, json_object *req, int fd)
+{
+	json_object *j = tcp_report(d);
+
+	(void)req;
+	(void)fd;
+	return j ? ok_reply(j) : control_error("cannot read the tcp maps: %s", strerror(errno));
+}
+
+static json_object *cmd_tcp_register(struct thingsd *d, json_object *req, int fd)
+{
+	json_object *result;
+	const char *name, *why;
+	json_object *bad = need_name(req, "tcp-register", &name);
+	bool replaced;
+
+	if (bad)
+		return bad;
+	if (tcp_register(d, name, fd, &replaced, &why))
+		return control_error("cannot register a socket for '%s': %s", name, why);
+	pr_info("app '%s': a server registered its listening socket%s\n", name,
+		replaced ? " (replacing the one before)" : "");
+	result = json_object_new_object();
+	json_object_object_add(result, "replaced", json_object_new_boolean(replaced));
+	return ok_reply(result);
 }
 
 static const struct command commands[] = {
@@ -326,9 +362,11 @@ static const struct command commands[] = {
 	{ "app-add", { "app", NULL }, true, cmd_app_add },
 	{ "app-del", { "name", NULL }, true, cmd_app_del },
 	{ "reload", { NULL }, true, cmd_reload },
+	{ "tcp-list", { NULL }, false, cmd_tcp_list },
+	{ "tcp-register", { "name", NULL }, true, cmd_tcp_register },
 };
 
-json_object *control_handle(struct thingsd *d, json_object *req, bool admin)
+json_object *control_handle(struct thingsd *d, json_object *req, bool admin, int fd)
 {
 	const char *cmd, *bad;
 
@@ -350,7 +388,7 @@ json_object *control_handle(struct thingsd *d, json_object *req, bool admin)
 		if (c->changes && !admin)
 			return control_error("permission denied: %s changes things, which only root may",
 					   cmd);
-		return c->run(d, req);
+		return c->run(d, req, fd);
 	}
 	return control_error("unknown command '%.40s'", cmd);
 }

@@ -45,7 +45,7 @@ mkdirs:
 	return err;
 }
 
-static int set_pin_paths(struct bpf_object *obj, const char *pin_dir)
+int dataplane_pin_maps(struct bpf_object *obj, const char *pin_dir)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX + 64];
@@ -72,7 +72,7 @@ static struct things_bpf *open_pinned(const char *pin_dir)
 
 	if (!skel)
 		return NULL;
-	err = set_pin_paths(skel->obj, pin_dir);
+	err = dataplane_pin_maps(skel->obj, pin_dir);
 	if (err) {
 		things_bpf__destroy(skel);
 		errno = -err;

@@ -59,6 +59,10 @@ int dataplane_attach(struct dataplane *dp, int ifindex, enum things_xdp_mode mod
 enum dp_owner dataplane_query(const struct dataplane *dp, int ifindex,
 			      enum xdp_attach_mode *mode);
 const char *dataplane_owner_name(enum dp_owner o);
+/* Points every map of obj (but .rodata and the like) at its pin under
+ * pin_dir, so loading reuses or creates the pins. */
+struct bpf_object;
+int dataplane_pin_maps(struct bpf_object *obj, const char *pin_dir);
 /* Detaches our programs from the interface, never anyone else's. */
 int dataplane_detach(const struct dataplane *dp, int ifindex);
 void dataplane_close(struct dataplane *dp);

@@ -19,6 +19,7 @@
 #include "control.h"
 #include "log.h"
 #include "paths.h"
+#include "tcp.h"
 #include "thingsd.h"
 
 #define EXIT_USAGE 2
@@ -210,15 +211,21 @@ static int run(struct thingsd *d, struct control *ctl, int sig_fd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	ev.data.fd = control_fd(ctl);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = tcp_fd(d->tcp);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	for (;;) {
-		/* Wakes for the control socket's deadlines too. */
-		int n = epoll_wait(ep, got, 4, control_timeout(ctl));
+		/* Wakes for the control socket's deadlines and the tcp timers
+		 * (restarts, paused listeners) too. */
+		int ct = control_timeout(ctl), tt = tcp_timeout(d->tcp);
+		int n = epoll_wait(ep, got, 4, ct < 0 ? tt : tt < 0 ? ct : ct < tt ? ct : tt);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
+		if (n == 0) {
 			control_expire(ctl);
+			tcp_serve(d);
+		}
 		if (n < 0) {
 			err = -errno;
 			break;
@@ -241,6 +248,8 @@ static int run(struct thingsd *d, struct control *ctl, int sig_fd)
 				err = host_handle_events(d);
 				if (err)
 					pr_warn("applying a host change: %s\n", strerror(-err));
+			} else if (fd == tcp_fd(d->tcp)) {
+				tcp_serve(d);
 			} else {
 				control_serve(ctl, d);
 			}
@@ -340,6 +349,9 @@ int main(int argc, char **argv)
 	err = dataplane_open(&d.dp, cfg.pin_dir);
 	if (err)
 		goto out_rtnl;
+	d.tcp = tcp_open(cfg.pin_dir, cfg.run_dir);
+	if (!d.tcp)
+		goto out_dp;
 	err = host_sync_addrs(&d);
 	if (err) {
 		pr_err("cannot read the host's addresses: %s\n", strerror(-err));
@@ -369,6 +381,7 @@ out_teardown:
 	apply_teardown(&d);
 	control_close(ctl);
 out_dp:
+	tcp_close(d.tcp, d.keep);
 	dataplane_close(&d.dp);
 out_rtnl:
 	rtnl_close(d.rt);

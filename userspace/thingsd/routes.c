@@ -131,8 +131,12 @@ static int sync_routes(struct thingsd *d, bool want_any)
 	}
 	for (int j = 0; want_any && j < d->n_apps; j++) {
 		const struct things_prefix_key *k = &d->apps[j].cfg.prefix;
+		bool seen = false;
 
-		if (listed(&owned, k) && listed(&kernel, k))
+		/* tcp apps may share a prefix: one route for it. */
+		for (int i = 0; i < j && !seen; i++)
+			seen = !memcmp(&d->apps[i].cfg.prefix, k, sizeof(*k));
+		if (seen || (listed(&owned, k) && listed(&kernel, k)))
 			continue;
 		if (listed(&kernel, k)) {
 			pr_info("local route %s belongs to another thingsd: left alone\n",

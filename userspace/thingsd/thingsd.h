@@ -40,6 +40,7 @@ struct thingsd {
 	struct things_config cfg;
 	struct dataplane dp;
 	struct rtnl *rt;
+	struct tcp *tcp;		/* TCP steering and targets (tcp.h) */
 	bool keep;			/* leave the data plane running on exit */
 	time_t started;
 
@@ -62,6 +63,8 @@ int apply_config(struct thingsd *d, struct things_config *cfg);
 /* Runtime apps: 0, or -errno with *why for the caller to report. */
 int apply_app_add(struct thingsd *d, const struct things_cfg_app *app, const char **why);
 int apply_app_del(struct thingsd *d, const char *name);
+/* tcp.c: can the tcp apps, with extra (NULL: none), be ordered? */
+int tcp_rules_check(struct thingsd *d, const struct things_cfg_app *extra, const char **why);
 /* appmaps.c: app id's settings and state for app (NULL: none any more),
  * given what the apps map held for it (old). */
 int appmaps_sync(struct thingsd *d, __u32 id, const struct things_app *old,
