@@ -39,7 +39,8 @@ DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev pkg-config gcc make iproute2 iputils-ping ndisc6 traceroute \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
 	ndppd ethtool libpng-dev python3-pil libmicrohttpd-dev chromium chromium-driver \
-	python3-selenium prometheus wrk curl busybox nginx haproxy socat openssh-server
+	python3-selenium prometheus wrk curl iputils-tracepath nsd bind9-dnsutils bind9-utils \
+	busybox nginx haproxy socat openssh-server
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

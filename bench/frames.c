@@ -109,6 +109,15 @@ size_t frame_echo_request_to(unsigned char *buf, const char *dst)
 	return finish_icmp6(buf, len);
 }
 
+size_t frame_trace_probe(unsigned char *buf, const char *dst)
+{
+	size_t len = frame_echo_request_to(buf, dst);
+
+	/* Outside the checksum: the pseudo-header has no hop limit. */
+	buf[IP6_HOPS] = 1;
+	return len;
+}
+
 size_t frame_neighbor_solicit(unsigned char *buf)
 {
 	size_t len = L4 + ND_LEN;
@@ -153,6 +162,33 @@ const char *frame_check_echo_reply(const unsigned char *in, size_t in_len,
 		return "the type is not 129 with code 0";
 	if (memcmp(out + L4 + 4, in + L4 + 4, in_len - (L4 + 4)))
 		return "the identifier, sequence number or data changed";
+	if (icmp6_sum(out, out_len) != 0xffff)
+		return "the ICMPv6 checksum is wrong";
+	return NULL;
+}
+
+const char *frame_check_time_exceeded(const unsigned char *in, size_t in_len,
+				      const unsigned char *out, size_t out_len)
+{
+	static const unsigned char unused[4];
+	size_t quote = in_len - IP6;
+	struct in6_addr line;
+
+	inet_pton(AF_INET6, FRAME_TRACE_LINE, &line);
+	if (quote > 1280 - 48 || out_len != L4 + 8 + quote)
+		return "its length is not the probe's, quoted whole, and 48 bytes";
+	if (memcmp(out + ETH_DST, in + ETH_SRC, 6) || memcmp(out + ETH_SRC, in + ETH_DST, 6))
+		return "the MAC addresses are not swapped";
+	if (get16(out + ETH_TYPE) != 0x86dd || out[IP6] != 0x60 || out[IP6 + 1] || out[IP6 + 2] ||
+	    out[IP6 + 3] || get16(out + IP6 + 4) != 8 + quote || out[IP6 + 6] != ICMPV6 ||
+	    out[IP6_HOPS] != 255)
+		return "the IPv6 header is not version 6, class 0, its length, ICMPv6, 255 hops";
+	if (memcmp(out + IP6_SRC, &line, 16) || memcmp(out + IP6_DST, in + IP6_SRC, 16))
+		return "it is not from the story's first line to the prober";
+	if (out[L4] != 3 || out[L4 + 1] != 0 || memcmp(out + L4 + 4, unused, 4))
+		return "the type is not 3 with code 0 and 4 bytes of zero";
+	if (memcmp(out + L4 + 8, in + IP6, quote))
+		return "the quote is not the probe's IPv6 packet";
 	if (icmp6_sum(out, out_len) != 0xffff)
 		return "the ICMPv6 checksum is wrong";
 	return NULL;

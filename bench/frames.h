@@ -28,6 +28,16 @@ extern const unsigned char frame_our_mac[6];
 #define FRAME_CANVAS_DST	"2001:db8:12:0:12:34:ff80:40ff"		/* (18, 52) opaque */
 #define FRAME_CANVAS_RATED_PREFIX "2001:db8:13::/64"
 #define FRAME_CANVAS_RATED_DST	"2001:db8:13:0:12:34:ff80:40ff"
+/* A trace app: the story of FRAME_TRACE_DST has FRAME_TRACE_HOPS lines, the
+ * first from FRAME_TRACE_LINE. Its request is the ping-sized echo request
+ * as traceroute -I sends it for the first hop: hop limit 1. The rated one
+ * has both error buckets on, never running dry. */
+#define FRAME_TRACE_PREFIX	"2001:db8:14::/64"
+#define FRAME_TRACE_DST		"2001:db8:14::1"
+#define FRAME_TRACE_RATED_PREFIX "2001:db8:15::/64"
+#define FRAME_TRACE_RATED_DST	"2001:db8:15::1"
+#define FRAME_TRACE_LINE	"2001:db8:14:1::1"
+#define FRAME_TRACE_HOPS	3
 
 /* Each writes a request into buf (BENCH_FRAME_MAX bytes) and returns its
  * length: a ping-sized echo request to an address in the routed prefix,
@@ -37,6 +47,9 @@ size_t frame_echo_request(unsigned char *buf);
 size_t frame_neighbor_solicit(unsigned char *buf);
 /* The same echo request to another destination (text, one of the above). */
 size_t frame_echo_request_to(unsigned char *buf, const char *dst);
+
+/* That echo request as a traceroute probe arriving with hop limit 1. */
+size_t frame_trace_probe(unsigned char *buf, const char *dst);
 
 /* The address a responder looks up for each request: the destination of
  * the echo request, the target of the NS (16 bytes, in the frame). */
@@ -49,5 +62,8 @@ const char *frame_check_echo_reply(const unsigned char *in, size_t in_len,
 				   const unsigned char *out, size_t out_len);
 const char *frame_check_neighbor_advert(const unsigned char *in, size_t in_len,
 					const unsigned char *out, size_t out_len);
+/* Time Exceeded from FRAME_TRACE_LINE quoting the whole probe (RFC 4443). */
+const char *frame_check_time_exceeded(const unsigned char *in, size_t in_len,
+				      const unsigned char *out, size_t out_len);
 
 #endif /* THINGS_BENCH_FRAMES_H */

@@ -49,9 +49,16 @@ int bench_harness(struct xdp_md *ctx)
 	if (!f)
 		return XDP_ABORTED;
 	len = f->len;
-	/* A target that resized the frame cannot be restored: ABORTED tells
-	 * the loader, which checks every verdict. */
-	if (len == 0 || len > BENCH_FRAME_MAX || len != ctx->data_end - ctx->data)
+	if (len == 0 || len > BENCH_FRAME_MAX)
+		return XDP_ABORTED;
+	/* An ICMPv6 error grows the frame at its front by its own headers
+	 * (and quotes a request this small whole): the front goes back. Any
+	 * other resizing cannot be restored: ABORTED tells the loader, which
+	 * checks every verdict. */
+	if (ctx->data_end - ctx->data > len &&
+	    bpf_xdp_adjust_head(ctx, (int)(ctx->data_end - ctx->data - len)))
+		return XDP_ABORTED;
+	if (len != ctx->data_end - ctx->data)
 		return XDP_ABORTED;
 	if (bpf_xdp_store_bytes(ctx, 0, f->data, len))
 		return XDP_ABORTED;

@@ -41,6 +41,9 @@ enum frame_id {
 	FRAME_TREE,
 	FRAME_CANVAS,
 	FRAME_CANVAS_RATED,
+	/* Traceroute probes (echo requests, hop limit 1) to a story. */
+	FRAME_TRACE,
+	FRAME_TRACE_RATED,
 	FRAME_COUNT,
 };
 
@@ -58,6 +61,8 @@ enum case_id {
 	C_THINGS_TREE,
 	C_THINGS_CANVAS,
 	C_THINGS_CANVAS_RATED,
+	C_THINGS_TRACE,
+	C_THINGS_TRACE_RATED,
 	C_COUNT,
 };
 

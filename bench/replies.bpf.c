@@ -53,7 +53,9 @@ int bench_replies(struct xdp_md *ctx)
 	    ip6->daddr.in6_u.u6_addr32[2] != client[2] ||
 	    ip6->daddr.in6_u.u6_addr32[3] != client[3])
 		return XDP_PASS;
-	if (icmp->icmp6_type == ICMPV6_ECHO_REPLY)
+	/* An echo request's answer: its reply, or Time Exceeded where the
+	 * request is a traceroute probe to a story. */
+	if (icmp->icmp6_type == ICMPV6_ECHO_REPLY || icmp->icmp6_type == ICMPV6_TIME_EXCEED)
 		slot = LOADGEN_REPLY_ECHO;
 	else if (icmp->icmp6_type == ND_NA)
 		slot = LOADGEN_REPLY_NA;

@@ -69,10 +69,23 @@ width = %d
 height = %d
 """ % (BOARD_NET, CANVAS_NET, CANVAS_SIDE, CANVAS_SIDE, CANVAS_SILENT_NET, CANVAS_SIDE,
        CANVAS_SIDE)
+# Traceroute probes are loadgen's echo requests to a trace app whose one
+# story covers its prefix with a line for every hop limit: each is answered
+# with Time Exceeded. Its per-source and host error limits are off: one
+# source would be over any per-source rate at once, and the row is about
+# what the data plane can build.
+TRACE_NET = "2001:db8:7ace::/48"
+TRACE_CONF = """
+[app story]
+kind = trace
+prefix = %s
+rate = 0
+story = %s %%s
+""" % (TRACE_NET, TRACE_NET)
 # request: (loadgen --kind, --prefix)
 REQUESTS = {"echo": ("echo", str(L.ROUTED)), "ns": ("ns", str(L.ONLINK)),
             "canvas": ("canvas", CANVAS_NET), "canvas-silent": ("canvas", CANVAS_SILENT_NET),
-            "board": ("board", BOARD_NET)}
+            "board": ("board", BOARD_NET), "te": ("echo", TRACE_NET)}
 
 
 def log(text):
@@ -195,6 +208,16 @@ class ThingsApps(Things):
     conf = L.DEMO_APPS + APPS_CONF
     kinds = ("echo",) + R.APP_KINDS
     paced_kinds = ("board",)
+    APPS = dict(Things.APPS, te=("story", ("icmp-error",)))
+
+    def start(self):
+        story = os.path.join(self.b.lab.tmp, "bench.story")
+        with open(story, "w") as f:
+            for hop in range(1, 256):
+                f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
+        # error_rate lands in [daemon], which the lab's config opens with.
+        self.d = self.b.lab.thingsd(self.b.server,
+                                    "error_rate = 0\n\n" + self.conf + TRACE_CONF % story)
 
     def reader(self):
         return Reader(self.b, self.d.pin_dir)

@@ -14,17 +14,20 @@ LABELS = {
     "canvas": "canvas, random opaque pixel, answered",
     "canvas-silent": "canvas, random opaque pixel, silent",
     "board": "board post, new random text",
+    "te": "traceroute probe, random story address",
 }
 # The first table: IPv6 Things against its peers.
 KINDS = ("echo", "ns")
 # The second: apps that read the address, against this project's echo.
-APP_KINDS = ("canvas", "canvas-silent", "board")
+APP_KINDS = ("canvas", "canvas-silent", "board", "te")
 # (request, peer, least IPv6 Things / peer): the issue's targets.
 TARGETS = (("echo", "minimal", 0.85), ("echo", "kernel", 10.0),
            ("ns", "minimal", 0.85), ("ns", "ndppd", 80.0))
 # (request, least state changes per second / IPv6 Things' echo replies per
 # second): pixels painted at nearly the rate of echo.
-APP_TARGETS = (("canvas", 0.9), ("canvas-silent", 0.9))
+APP_TARGETS = (("canvas", 0.9), ("canvas-silent", 0.9),
+               # Time Exceeded built at 0.7x the rate of echo replies
+               ("te", 0.7))
 ECHO_PEER = "things-echo"
 # Responders: IPv6 Things as `make demo` runs it, and with the apps as well.
 OWN, OWN_APPS = "things", "things-apps"

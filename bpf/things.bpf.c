@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * things_xdp: answers NDP and ICMPv6 echo for every address of the prefixes
- * in the `prefixes` trie, and hands everything else to the kernel untouched.
+ * in the `prefixes` trie, and traceroute probes to the stories of trace
+ * apps; everything else goes to the kernel untouched.
  */
 #include "lib/common.h"
 #include "lib/eth.h"
@@ -15,6 +16,7 @@
 #include "apps/board.h"
 #include "apps/tree.h"
 #include "apps/canvas.h"
+#include "apps/trace.h"
 
 /* What a reason means to an app: the ABI's one list says. */
 static __always_inline enum things_action reason_action(enum things_reason r)
@@ -36,6 +38,7 @@ static __always_inline int reason_verdict(enum things_reason r, __u16 prefix_fla
 	case THINGS_ACT_ECHO_REPLY:
 	case THINGS_ACT_NA:
 	case THINGS_ACT_NA_DAD:
+	case THINGS_ACT_ICMP_ERROR:
 		return XDP_TX;
 	case THINGS_ACT_APP_UPDATE:
 	case THINGS_ACT_APP_IGNORED:
@@ -74,7 +77,7 @@ static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct 
 		return THINGS_R_APP_CHECKSUM;
 	rq.app_id = pv->app_id;
 	cfg = bpf_map_lookup_elem(&app_cfg, &rq.app_id);
-	if (cfg && cfg->rate && !rate_allow(rq.app_id, &ip6->saddr, cfg))
+	if (cfg && cfg->rate && !rate_allow(rq.app_id, &ip6->saddr, cfg, bpf_ktime_get_ns()))
 		return THINGS_R_APP_RATE_LIMITED;
 	__builtin_memcpy(rq.src, &ip6->saddr, sizeof(rq.src));
 	__builtin_memcpy(rq.iid, &ip6->daddr.in6_u.u6_addr8[8], sizeof(rq.iid));
@@ -96,15 +99,16 @@ static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct 
 	}
 }
 
-static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct pkt *p,
-						      const struct things_prefix_value *pv)
+/*
+ * Whether a request may be answered at all, echo or error alike (RFC 4443
+ * 2.4 e): not one to a multicast group or in a frame to a group MAC (ours
+ * is no source for the answer), not one whose source is no single node.
+ */
+static __always_inline enum things_reason answerable(const struct pkt *p)
 {
 	struct ipv6hdr *ip6 = ipv6_hdr(p);
 
 	if ((void *)(ip6 + 1) > p->data_end)
-		return THINGS_R_PASS_TRUNCATED;
-	/* Too short to be a request at all: not even a silent app drops it. */
-	if (p->l4_len < sizeof(struct icmp6hdr))
 		return THINGS_R_PASS_TRUNCATED;
 	if (ipv6_addr_is_multicast(&ip6->daddr))
 		return THINGS_R_PASS_DST_MULTICAST;
@@ -112,11 +116,63 @@ static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct
 		return THINGS_R_PASS_L2_GROUP;
 	if (ipv6_addr_is_multicast(&ip6->saddr) || ipv6_addr_is_unspecified(&ip6->saddr))
 		return THINGS_R_PASS_SRC_INVALID;
+	return THINGS_GO_ON;
+}
+
+static __always_inline enum things_reason answer_echo(struct xdp_md *ctx, struct pkt *p,
+						      const struct things_prefix_value *pv)
+{
+	enum things_reason r;
+
+	/* Too short to be a request at all: not even a silent app drops it. */
+	if (p->l4_len < sizeof(struct icmp6hdr))
+		return THINGS_R_PASS_TRUNCATED;
+	r = answerable(p);
+	if (r != THINGS_GO_ON)
+		return r;
 	if (kind_reads_address(pv->kind))
 		return answer_app(ctx, p, pv);
 	if (pv->flags & THINGS_PF_SILENT)
 		return THINGS_R_DROP_SILENT;
 	return icmp6_echo_reply(ctx, p);
+}
+
+/*
+ * A traceroute probe (echo request, UDP or TCP) to a trace app: the story's
+ * line for its hop limit, or the destination's own answer. Every error is
+ * rate-limited, per source prefix and for the host, before it is built.
+ */
+static __always_inline enum things_reason answer_trace(struct xdp_md *ctx, struct pkt *p,
+						       const struct things_prefix_value *pv,
+						       __u8 icmp_type)
+{
+	struct ipv6hdr *ip6 = ipv6_hdr(p);
+	struct things_app_cfg *cfg;
+	struct icmp6_err e;
+	enum things_reason r;
+	__u32 app_id = pv->app_id;
+	__u64 now = 0;
+
+	r = trace_probe_kind(p, icmp_type);
+	if (r == THINGS_GO_ON)
+		r = answerable(p);
+	if (r == THINGS_GO_ON)
+		r = trace_decide(p, pv, &e);
+	if (r == THINGS_R_TX_ECHO_REPLY)
+		return pv->flags & THINGS_PF_SILENT ? THINGS_R_DROP_SILENT : icmp6_echo_reply(ctx, p);
+	if (r != THINGS_GO_ON)
+		return r;
+	if ((void *)(ip6 + 1) > p->data_end)
+		return THINGS_R_PASS_TRUNCATED;
+	cfg = bpf_map_lookup_elem(&app_cfg, &app_id);
+	if (cfg && cfg->rate) {
+		now = bpf_ktime_get_ns();
+		if (!rate_allow(app_id, &ip6->saddr, cfg, now))
+			return THINGS_R_ERR_LIMIT_SOURCE;
+	}
+	if (!rate_allow_error(&now))
+		return THINGS_R_ERR_LIMIT_GLOBAL;
+	return icmp6_error(ctx, p, &e);
 }
 
 static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct pkt *p,
@@ -175,6 +231,8 @@ static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pk
 	*app = pv.app_id;
 	*flags = pv.flags;
 
+	if (pv.kind == THINGS_KIND_TRACE && icmp_type != NDP_TYPE_NS)
+		return answer_trace(ctx, p, &pv, icmp_type);
 	if (p->l4_proto != IPPROTO_ICMPV6)
 		return THINGS_R_PASS_NOT_ICMP;
 	if (icmp_type == ICMPV6_ECHO_REQUEST)

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """make demo: a client, an upstream router and the IPv6 Things host, in
 network namespaces; thingsd with examples/demo.conf; random addresses of a
-routed /48 and an on-link /64 answering ping and NDP from the client.
+routed /48 and an on-link /64 answering ping and NDP from the client; the
+apps that read the address; and a traceroute that reads a poem, with names
+from the reverse zone thingsctl writes and NSD serves.
 
 Ctrl-C, or the timeout (DEMO_SECONDS, default 60), tears everything down.
 """
@@ -21,6 +23,7 @@ THINGS_WEB = os.path.join(L.BUILD, "things-web")
 WEB_URL = "http://[%s]:8080/" % L.HOST_LAN
 BOARD, TREE, CANVAS = "2001:db8:1:b0a::/64", "2001:db8:1:7ee::/80", "2001:db8:1:ca5::/64"
 CANVAS_PNG = os.path.join(L.BUILD, "demo-canvas.png")
+STORY = "2001:db8:1:5707::/64"
 
 
 def picture(path):
@@ -36,6 +39,25 @@ def picture(path):
             elif r2 < 121:
                 img.putpixel((x, y), (250, 210, 40, 255))
     img.save(path)
+
+
+def trace_demo(lab, client, router, d):
+    """A traceroute to a story, with the names NSD serves from the zone that
+    thingsctl trace zone writes."""
+    say("traceroute stories: thingsctl trace show story")
+    print(d.ctl("trace", "show", "story").stdout.rstrip())
+    say("the reverse zone (thingsctl trace zone story), served by NSD on the router")
+    zone = os.path.join(lab.tmp, "story.zone")
+    with open(zone, "w") as f:
+        f.write(d.ctl("trace", "zone", "story", "ns", "ns.demo.example").stdout)
+    origin = L.reverse_zone(STORY)
+    print(L.sh("named-checkzone", origin, zone).stdout.rstrip())
+    L.Nsd(lab, router, L.ROUTER_LAN, origin, zone)
+    client.resolver(L.ROUTER_LAN)
+    show(client, "dig", "+short", "-x", "2001:db8:1:5707::1:1")
+    say("traceroute -6 to the poem, and to a haiku the address picks (1, 2, 3)")
+    show(client, "traceroute", "-6", "-q", "1", "-w", "2", "-m", "10", "2001:db8:1:5707::1")
+    show(client, "traceroute", "-6", "-q", "1", "-w", "2", "-m", "10", "2001:db8:1:5707:1::123")
 
 
 def say(text):
@@ -124,6 +146,8 @@ def main():
             say("thingsctl canvas export canvas %s" % CANVAS_PNG)
             d.ctl("canvas", "export", "canvas", CANVAS_PNG)
             print("wrote %s (%d bytes)" % (CANVAS_PNG, os.path.getsize(CANVAS_PNG)))
+
+            trace_demo(lab, client, router, d)
 
             say("thingsctl stats")
             print(d.ctl("stats").stdout.rstrip())

@@ -33,6 +33,11 @@
 #define THINGS_PIN_BOARD_LOG	"board_log"
 #define THINGS_PIN_TREES	"trees"
 #define THINGS_PIN_CANVASES	"canvases"
+/* Traceroute stories (see "Traceroute stories" at the end). */
+#define THINGS_PIN_STORIES	"stories"
+#define THINGS_PIN_STORY_LINES	"story_lines"
+#define THINGS_PIN_ERR_CFG	"err_cfg"
+#define THINGS_PIN_ERR_BUCKET	"err_bucket"
 /* One framebuffer per canvas app, pinned by thingsd as canvas_<app id>. */
 #define THINGS_PIN_CANVAS_FMT	"canvas_%u"
 /* TCP steering (see "TCP apps" below): a program of its own, attached to
@@ -145,7 +150,9 @@ THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
 	 * nothing; both are answered unless the app is silent */	\
 	X(APP_UPDATE, "app-update")					\
 	X(APP_IGNORED, "app-ignored")					\
-	X(RATE_LIMITED, "rate-limited")	/* over the source's rate: dropped */
+	X(RATE_LIMITED, "rate-limited")	/* over the source's rate: dropped */ \
+	/* an ICMPv6 error built in place: Time Exceeded, Port Unreachable */ \
+	X(ICMP_ERROR, "icmp-error")
 
 #define THINGS_ENUM_ACT(sym, name) THINGS_ACT_##sym,
 enum things_action { THINGS_ACTIONS(THINGS_ENUM_ACT) THINGS_ACT_COUNT };
@@ -206,7 +213,15 @@ enum things_action { THINGS_ACTIONS(THINGS_ENUM_ACT) THINGS_ACT_COUNT };
 	/* a colour group above 0xff: ::RR:GG:BB holds bytes */		\
 	X(TREE_BAD_COLOUR, "tree-bad-colour", APP_IGNORED)			\
 	X(CANVAS_PAINTED, "canvas-painted", APP_UPDATE)			\
-	X(CANVAS_OUT_OF_RANGE, "canvas-out-of-range", APP_IGNORED)
+	X(CANVAS_OUT_OF_RANGE, "canvas-out-of-range", APP_IGNORED)		\
+	/* trace: a hop of a story, and the end of a UDP probe's story */	\
+	X(TX_TIME_EXCEEDED, "tx-time-exceeded", ICMP_ERROR)			\
+	X(TX_PORT_UNREACHABLE, "tx-port-unreachable", ICMP_ERROR)		\
+	/* an error over the source's or the host's rate (RFC 4443 2.4 f) */ \
+	X(ERR_LIMIT_SOURCE, "error-limit-source", RATE_LIMITED)		\
+	X(ERR_LIMIT_GLOBAL, "error-limit-global", RATE_LIMITED)		\
+	/* a story without the line its hop needs: being rewritten */	\
+	X(TRACE_NO_LINE, "trace-no-line", PASS)
 
 #define THINGS_ENUM_REASON(sym, name, act) THINGS_R_##sym,
 enum things_reason { THINGS_REASONS(THINGS_ENUM_REASON) THINGS_R_MAX };
@@ -367,6 +382,73 @@ THINGS_STATIC_ASSERT(sizeof(struct things_canvas_slot) == 8, "canvas slot layout
 	 THINGS_CANVAS_SLOT_PIXELS)
 
 #define THINGS_CANVAS_PIXEL_MASK 0x00ffffffU
+
+/*
+ * Traceroute stories (kind trace): the destination picks a story, the hop
+ * limit it arrives with picks the line. A probe (ICMPv6 echo request, UDP
+ * or TCP) to a story's destination that arrives with hop limit h, 1 <= h
+ * <= hops, is answered with Time Exceeded from line h's address; past the
+ * last line the destination answers as itself (echo reply, Port
+ * Unreachable for UDP, TCP to the kernel).
+ *
+ * `stories` is an LPM trie keyed like `prefixes` (a story's destination is
+ * an address or a sub-prefix of its app). A list story has its lines in
+ * slots 0..hops-1 of `story_lines`. An address story (bits > 0) reads its
+ * lines from the address: the last hops * bits bits of the destination are
+ * one field per hop, hop 1's the most significant; hop h's line is slot
+ * (h - 1) << bits | field h. thingsd fills all 2^bits slots of each hop,
+ * so every field value has a line (a table of n lines repeats: value v is
+ * line v % n).
+ */
+#define THINGS_MAX_STORIES	65536
+#define THINGS_STORY_LINES	65536	/* slots, of all stories together */
+#define THINGS_STORY_MAX_HOPS	255	/* a list story's lines */
+#define THINGS_STORY_MAX_BITS	8	/* an address story's field width */
+#define THINGS_STORY_MAX_FIELDS	32	/* an address story's hops */
+#define THINGS_STORY_NAME_MAX	256	/* a line's name, with its NUL */
+
+struct things_story {
+	__u32 app_id;		/* the trace app it belongs to */
+	__u16 story;		/* its number in the app: a key of its lines */
+	__u8 hops;		/* 1..THINGS_STORY_MAX_HOPS */
+	__u8 bits;		/* 0: a list; else 1..THINGS_STORY_MAX_BITS */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_story) == 8, "story layout");
+
+struct things_story_line_key {
+	__u32 app_id;
+	__u16 story;
+	__u16 slot;		/* see above */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_story_line_key) == 8, "story line key layout");
+THINGS_STATIC_ASSERT(((THINGS_STORY_MAX_FIELDS - 1) << THINGS_STORY_MAX_BITS |
+		      ((1 << THINGS_STORY_MAX_BITS) - 1)) <= 0xffff, "a slot fits its key");
+
+/* The data plane reads only addr; the name is for the views and the
+ * reverse zone (any bytes but NUL: escaped wherever it is shown). */
+struct things_story_line {
+	__u8 addr[16];		/* Time Exceeded comes from here */
+	char name[THINGS_STORY_NAME_MAX];	/* NUL-terminated */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_story_line) == 16 + THINGS_STORY_NAME_MAX,
+		     "story line layout");
+
+/*
+ * ICMPv6 errors are built in place and are at most THINGS_ERR_MAX_LEN
+ * bytes of IPv6 (RFC 4443 2.4 c: the minimum MTU): the invoking packet is
+ * quoted up to that. They are rate-limited (2.4 f) twice: per source
+ * prefix by the app's own rate, burst and rate_prefix (app_cfg, buckets in
+ * `rate_buckets`), and for the whole host by `err_cfg` (an array of one),
+ * whose bucket is `err_bucket` (an array of one things_rate_bucket; a
+ * zeroed one is full).
+ */
+#define THINGS_ERR_MAX_LEN	1280
+
+struct things_err_cfg {
+	__u32 rate;		/* errors per second from the host; 0: no limit */
+	__u32 burst;		/* bucket depth (>= 1 when rate > 0) */
+};
+THINGS_STATIC_ASSERT(sizeof(struct things_err_cfg) == 8, "err cfg layout");
 
 /*
  * TCP apps: (local address, local port, remote address) picks a rule, one

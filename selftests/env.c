@@ -61,7 +61,11 @@ int env_open(struct test_env *env, const char *obj_path, bool fast)
 	    (err = env->boards_fd = map_fd(env->obj, THINGS_PIN_BOARDS)) < 0 ||
 	    (err = env->board_log_fd = map_fd(env->obj, THINGS_PIN_BOARD_LOG)) < 0 ||
 	    (err = env->trees_fd = map_fd(env->obj, THINGS_PIN_TREES)) < 0 ||
-	    (err = env->canvases_fd = map_fd(env->obj, THINGS_PIN_CANVASES)) < 0)
+	    (err = env->canvases_fd = map_fd(env->obj, THINGS_PIN_CANVASES)) < 0 ||
+	    (err = env->stories_fd = map_fd(env->obj, THINGS_PIN_STORIES)) < 0 ||
+	    (err = env->story_lines_fd = map_fd(env->obj, THINGS_PIN_STORY_LINES)) < 0 ||
+	    (err = env->err_cfg_fd = map_fd(env->obj, THINGS_PIN_ERR_CFG)) < 0 ||
+	    (err = env->err_bucket_fd = map_fd(env->obj, THINGS_PIN_ERR_BUCKET)) < 0)
 		goto fail;
 	err = world_install(env);
 	if (err)

@@ -21,6 +21,8 @@ struct test_env {
 	/* The state of the apps that read the address. */
 	int app_cfg_fd, rate_fd, boards_fd, board_log_fd, trees_fd, canvases_fd;
 	int fb_fd[APPS_WATCHED];	/* canvas apps' framebuffers; -1: none */
+	/* Traceroute stories and the ICMPv6 error limit. */
+	int stories_fd, story_lines_fd, err_cfg_fd, err_bucket_fd;
 };
 
 /* obj_path NULL: the object built into the skeleton. fast: the world's

@@ -98,6 +98,56 @@ void build_echo_pair(struct frame *in, struct frame *out, const struct hdrs *req
 	build_echo(out, &rh, &reply);
 }
 
+void build_udp(struct frame *f, const struct hdrs *h, uint16_t sport, uint16_t dport,
+	       const uint8_t *data, size_t len)
+{
+	put_headers(f, h, PROTO_UDP);
+	frame_put16(f, sport);
+	frame_put16(f, dport);
+	frame_put16(f, (uint16_t)(8 + len));
+	frame_put16(f, 0);
+	frame_put(f, data, len);
+	frame_finish(f);
+}
+
+void build_tcp_syn(struct frame *f, const struct hdrs *h, uint16_t sport, uint16_t dport,
+		   const uint8_t *data, size_t len)
+{
+	put_headers(f, h, PROTO_TCP);
+	frame_put16(f, sport);
+	frame_put16(f, dport);
+	frame_put32(f, 0x01020304);	/* sequence number */
+	frame_put32(f, 0);		/* acknowledgment */
+	frame_put8(f, 5 << 4);		/* 20 bytes of header */
+	frame_put8(f, 0x02);		/* SYN */
+	frame_put16(f, 65535);		/* window */
+	frame_put16(f, 0);		/* checksum */
+	frame_put16(f, 0);		/* urgent pointer */
+	frame_put(f, data, len);
+	frame_finish(f);
+}
+
+void build_icmp6_error(struct frame *out, const struct frame *in, const struct hdrs *req,
+		       const struct in6_addr *from, uint8_t type, uint8_t code, uint8_t hop_limit)
+{
+	struct hdrs h = reply_hdrs(req);
+	size_t quote = 40 + frame_get16(in, in->ip6_off + 4);
+
+	if (quote > ICMP6_ERR_QUOTE_MAX)
+		quote = ICMP6_ERR_QUOTE_MAX;
+	h.src = *from;
+	h.hop_limit = hop_limit;
+	h.tclass = 0;
+	h.flow = 0;
+	put_headers(out, &h, PROTO_ICMPV6);
+	frame_put8(out, type);
+	frame_put8(out, code);
+	frame_put16(out, 0);
+	frame_put32(out, 0);
+	frame_put(out, in->b + in->ip6_off, quote);
+	frame_finish(out);
+}
+
 void build_ns(struct frame *f, const struct hdrs *h, uint8_t code,
 	      const struct in6_addr *target, const uint8_t *opts, size_t opts_len)
 {

@@ -82,6 +82,27 @@ struct hdrs reply_hdrs(const struct hdrs *req);
  * it must turn into. */
 void build_echo_pair(struct frame *in, struct frame *out, const struct hdrs *req,
 		     const struct echo *e);
+/* Traceroute's other probes: UDP (the length field set) and a TCP SYN,
+ * each with len bytes of data. */
+void build_udp(struct frame *f, const struct hdrs *h, uint16_t sport, uint16_t dport,
+	       const uint8_t *data, size_t len);
+void build_tcp_syn(struct frame *f, const struct hdrs *h, uint16_t sport, uint16_t dport,
+		   const uint8_t *data, size_t len);
+
+/* The most of the invoking packet an ICMPv6 error quotes (RFC 4443 2.4 c:
+ * the error fits in 1280 bytes of IPv6). */
+#define ICMP6_ERR_QUOTE_MAX (1280 - 40 - ICMP6_HDR_LEN)
+
+/*
+ * The ICMPv6 error (type, code) that the IPv6 packet in `in` (sent with
+ * req) turns into, coming from `from`: back to req's source, from our MAC,
+ * a VLAN tag kept, with hop_limit, class and flow 0,
+ * quoting in's IPv6 packet (not its Ethernet padding) up to
+ * ICMP6_ERR_QUOTE_MAX bytes.
+ */
+void build_icmp6_error(struct frame *out, const struct frame *in, const struct hdrs *req,
+		       const struct in6_addr *from, uint8_t type, uint8_t code, uint8_t hop_limit);
+
 void build_ns(struct frame *f, const struct hdrs *h, uint8_t code,
 	      const struct in6_addr *target, const uint8_t *opts, size_t opts_len);
 void build_na(struct frame *f, const struct hdrs *h, uint32_t flags,

@@ -39,6 +39,7 @@ static const struct {
 	{ PREFIX_BOARD_SILENT "/64", APP_BOARD_SILENT, THINGS_KIND_BOARD, THINGS_PF_SILENT },
 	{ PREFIX_TREE_SILENT "/64", APP_TREE_SILENT, THINGS_KIND_TREE, THINGS_PF_SILENT },
 	{ PREFIX_CANVAS_SILENT "/64", APP_CANVAS_SILENT, THINGS_KIND_CANVAS, THINGS_PF_SILENT },
+	{ PREFIX_TRACE "/64", APP_TRACE, THINGS_KIND_TRACE, 0 },
 };
 
 struct things_app_cfg world_app_cfg(int app)
@@ -91,6 +92,79 @@ static int apps_install(struct test_env *env)
 	return 0;
 }
 
+struct in6_addr story_list_line(unsigned int h)
+{
+	struct in6_addr a = addr6("2001:db8:16:1::");
+
+	a.s6_addr[15] = (uint8_t)h;
+	return a;
+}
+
+struct in6_addr story_addr_line(unsigned int h, unsigned int v)
+{
+	struct in6_addr a = addr6("2001:db8:16:2::");
+
+	a.s6_addr[13] = (uint8_t)h;
+	a.s6_addr[15] = (uint8_t)v;
+	return a;
+}
+
+static int story_add(struct test_env *env, const char *dest, unsigned int len, __u32 app,
+		     __u16 story, __u8 hops, __u8 bits)
+{
+	struct things_prefix_key key = { .prefixlen = len };
+	struct things_story s = { .app_id = app, .story = story, .hops = hops, .bits = bits };
+	struct in6_addr a = addr6(dest);
+
+	memcpy(key.addr, &a, sizeof(key.addr));
+	return bpf_map_update_elem(env->stories_fd, &key, &s, BPF_ANY) ? -errno : 0;
+}
+
+static int line_add(struct test_env *env, __u32 app, __u16 story, __u16 slot,
+		    const struct in6_addr *addr)
+{
+	struct things_story_line_key key = { .app_id = app, .story = story, .slot = slot };
+	struct things_story_line line = { 0 };
+
+	memcpy(line.addr, addr, sizeof(line.addr));
+	snprintf(line.name, sizeof(line.name), "story-%u.slot-%u", story, slot);
+	return bpf_map_update_elem(env->story_lines_fd, &key, &line, BPF_ANY) ? -errno : 0;
+}
+
+/* The trace app's stories (world.h). */
+static int stories_install(struct test_env *env)
+{
+	struct in6_addr a;
+	int err;
+
+	err = story_add(env, STORY_LIST, 128, APP_TRACE, 0, STORY_LIST_HOPS, 0);
+	for (unsigned int h = 1; !err && h <= STORY_LIST_HOPS; h++) {
+		a = story_list_line(h);
+		err = line_add(env, APP_TRACE, 0, (__u16)(h - 1), &a);
+	}
+	if (!err)
+		err = story_add(env, STORY_ADDR, 80, APP_TRACE, 1, STORY_ADDR_HOPS,
+				STORY_ADDR_BITS);
+	for (unsigned int h = 1; !err && h <= STORY_ADDR_HOPS; h++)
+		for (unsigned int v = 0; !err && v < 1U << STORY_ADDR_BITS; v++) {
+			a = story_addr_line(h, v);
+			err = line_add(env, APP_TRACE, 1, (__u16)((h - 1) << STORY_ADDR_BITS | v), &a);
+		}
+	if (!err)
+		err = story_add(env, STORY_GAP, 128, APP_TRACE, 2, 2, 0);
+	if (!err) {
+		a = story_list_line(7);
+		err = line_add(env, APP_TRACE, 2, 0, &a);
+	}
+	if (!err)
+		err = story_add(env, STORY_FOREIGN, 128, APP_ECHO, 0, 1, 0);
+	if (!err) {
+		a = story_list_line(8);
+		err = line_add(env, APP_ECHO, 0, 0, &a);
+	}
+	return err;
+}
+
 int world_install(struct test_env *env)
 {
 	int err;
@@ -114,6 +188,8 @@ int world_install(struct test_env *env)
 			return err;
 	}
 	err = apps_install(env);
+	if (!err)
+		err = stories_install(env);
 	if (err)
 		return err;
 	return things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0);

@@ -29,8 +29,9 @@ enum {
 	APP_BOARD_SILENT = 10,
 	APP_TREE_SILENT = 11,
 	APP_CANVAS_SILENT = 12,
+	APP_TRACE = 13,		/* PREFIX_TRACE/64: the stories below */
 	/* Apps 0..APPS_WATCHED-1 have their counters checked by every case. */
-	APPS_WATCHED = 13,
+	APPS_WATCHED = 14,
 	APP_OUT_OF_RANGE = 300,	/* fd00:0:0:99::/64: an app id past the table */
 };
 
@@ -42,6 +43,25 @@ enum {
 #define PREFIX_BOARD_SILENT	"2001:db8:13::"
 #define PREFIX_TREE_SILENT	"2001:db8:14::"
 #define PREFIX_CANVAS_SILENT	"2001:db8:15::"
+
+/*
+ * The trace app's stories. A list story at STORY_LIST: its line h is
+ * STORY_LIST_LINE(h). An address story under STORY_ADDR/80 whose last 16
+ * bits are four 4-bit fields: hop h with field v is STORY_ADDR_LINE(h, v).
+ * STORY_GAP has two hops and only the first line. STORY_FOREIGN is a story
+ * of another app inside the trace app's prefix: it is no story here.
+ */
+#define PREFIX_TRACE		"2001:db8:16::"
+#define STORY_LIST		"2001:db8:16::5"
+#define STORY_LIST_HOPS		3
+#define STORY_ADDR		"2001:db8:16:0:a::"
+#define STORY_ADDR_HOPS		4
+#define STORY_ADDR_BITS		4
+#define STORY_GAP		"2001:db8:16::7"
+#define STORY_FOREIGN		"2001:db8:16::8"
+/* Line addresses: hop h (and field v) in the last two groups. */
+struct in6_addr story_list_line(unsigned int h);
+struct in6_addr story_addr_line(unsigned int h, unsigned int v);
 
 /* Their app_cfg: small, so that the tests go round the rings. */
 #define BOARD_LINES	3
@@ -63,8 +83,8 @@ extern const uint8_t MAC_PEER[6];	/* the sender's, or our router's */
 
 struct test_env;
 
-/* Fills the prefixes, ifaces and app_cfg maps, and creates the canvases'
- * framebuffers (in env->fb_fd). Returns 0 or -errno. */
+/* Fills the prefixes, ifaces, app_cfg and story maps, and creates the
+ * canvases' framebuffers (in env->fb_fd). Returns 0 or -errno. */
 int world_install(struct test_env *env);
 
 /* The settings the world gives an app (all zero for echo apps). */

@@ -30,6 +30,10 @@ HOST_LAN = "2001:db8:ff::2"
 CLIENT_LAN = "2001:db8:ff::100"
 ROUTED = ipaddress.ip_network("2001:db8:1::/48")
 ONLINK = ipaddress.ip_network("2001:db8:2:3::/64")
+# trace_topology(): client - r1 - r2 - host, a /64 on each link.
+TRACE_CLIENT, TRACE_R1_CLIENT = "2001:db8:f1::100", "2001:db8:f1::1"
+TRACE_R1, TRACE_R2 = "2001:db8:f2::1", "2001:db8:f2::2"
+TRACE_R2_HOST, TRACE_HOST = "2001:db8:f3::1", "2001:db8:f3::2"
 
 
 def sh(*args, check=True, capture=True, timeout=30):
@@ -39,6 +43,17 @@ def sh(*args, check=True, capture=True, timeout=30):
         raise RuntimeError("%s: exit %d: %s" % (" ".join(args), res.returncode,
                                                  (res.stderr or "").strip()))
     return res
+
+
+def stop_process(proc, timeout=10):
+    """Ends a process this code started (a Popen: by its PID), TERM first."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def random_address(net, rng):
@@ -97,6 +112,22 @@ class Netns:
 
     def sysctl(self, key, value):
         self.run("sysctl", "-qw", "%s=%s" % (key, value))
+
+    def router(self):
+        """Forwards, and sends its own ICMPv6 errors without the kernel's
+        rate limit (one a second), so that every traceroute probe to it is
+        answered."""
+        self.sysctl("net.ipv6.conf.all.forwarding", "1")
+        self.sysctl("net.ipv6.icmp.ratelimit", "0")
+
+    def resolver(self, server):
+        """Points this namespace's resolver at server: `ip netns exec`
+        (Netns.run) mounts /etc/netns/NAME/resolv.conf over the host's."""
+        d = "/etc/netns/" + self.name
+        os.makedirs(d, exist_ok=True)
+        self.lab.undo.append(lambda: sh("rm", "-rf", d, check=False))
+        with open(os.path.join(d, "resolv.conf"), "w") as f:
+            f.write("nameserver %s\noptions timeout:1 attempts:2\n" % server)
 
     def popen(self, *args, **kw):
         """A process in this namespace's network, in the caller's mount
@@ -249,7 +280,7 @@ def lan_topology(lab):
     for port in ("rc0", "rh0"):
         router.ip("link", "set", port, "master", "br0")
     router.ip("link", "set", "br0", "up")
-    router.sysctl("net.ipv6.conf.all.forwarding", "1")
+    router.router()
     # Replies sent with XDP_TX by the host arrive through rh0.
     lab.xdp_pass(router, "rh0")
 
@@ -265,6 +296,88 @@ def lan_topology(lab):
     return client, router, host
 
 
+def reverse_zone(prefix):
+    """The ip6.arpa zone of a prefix, cut at the nibble: as `thingsctl trace
+    zone` names it, without the final dot."""
+    net = ipaddress.ip_network(prefix)
+    labels = net.network_address.reverse_pointer.split(".")
+    return ".".join(labels[32 - net.prefixlen // 4:])
+
+
+def trace_topology(lab):
+    """Two routed hops between a client and the host, as a traceroute to a
+    story wants to see them before the story's own lines:
+
+        client c0 --- r1c [r1] r1n --- r2n [r2] r2h --- h0 host
+    """
+    client, r1, r2, host = (lab.netns(r) for r in ("client", "r1", "r2", "host"))
+    lab.veth(client, "c0", r1, "r1c")
+    lab.veth(r1, "r1n", r2, "r2n")
+    lab.veth(r2, "r2h", host, "h0")
+    r1.router()
+    r2.router()
+    # Replies sent with XDP_TX by the host arrive through r2h.
+    lab.xdp_pass(r2, "r2h")
+    for ns, addr, dev in ((client, TRACE_CLIENT, "c0"), (r1, TRACE_R1_CLIENT, "r1c"),
+                          (r1, TRACE_R1, "r1n"), (r2, TRACE_R2, "r2n"),
+                          (r2, TRACE_R2_HOST, "r2h"), (host, TRACE_HOST, "h0")):
+        ns.ip("addr", "add", addr + "/64", "dev", dev, "nodad")
+    client.ip("-6", "route", "add", "default", "via", TRACE_R1_CLIENT)
+    r1.ip("-6", "route", "add", "default", "via", TRACE_R2)
+    r2.ip("-6", "route", "add", "default", "via", TRACE_R1)
+    r2.ip("-6", "route", "add", str(ROUTED), "via", TRACE_HOST)
+    host.ip("-6", "route", "add", "default", "via", TRACE_R2_HOST)
+    return client, r1, r2, host
+
+
+class Nsd:
+    """NSD serving one zone file on addr:53 in a namespace, in the
+    foreground, with every file of its own in the lab's folder."""
+
+    def __init__(self, lab, ns, addr, zone, zone_file):
+        self.dir = tempfile.mkdtemp(prefix="nsd-", dir=lab.tmp)
+        self.addr, self.ns = addr, ns
+        conf = os.path.join(self.dir, "nsd.conf")
+        with open(conf, "w") as f:
+            f.write('server:\n  ip-address: %s\n  port: 53\n  do-ip4: no\n'
+                    '  username: ""\n  chroot: ""\n  zonesdir: "%s"\n'
+                    '  pidfile: "%s/nsd.pid"\n  database: ""\n'
+                    '  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n'
+                    '  xfrdir: "%s"\n  logfile: "%s/nsd.log"\n  server-count: 1\n'
+                    '  verbosity: 1\n'
+                    'remote-control:\n  control-enable: no\n'
+                    'zone:\n  name: "%s"\n  zonefile: "%s"\n'
+                    % ((addr, self.dir) + (self.dir,) * 5 + (zone, zone_file)))
+        self.log = open(os.path.join(self.dir, "stdout.log"), "w")
+        self.proc = ns.popen("nsd", "-d", "-c", conf, stdout=self.log, stderr=subprocess.STDOUT)
+        lab.undo.append(self.stop)
+        self.wait_ready(zone)
+
+    def wait_ready(self, zone, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("nsd exited %d:\n%s" % (self.proc.returncode, self.read_log()))
+            res = self.ns.run("dig", "+short", "+time=1", "+tries=1", "@" + self.addr, zone,
+                              "SOA", check=False)
+            if res.returncode == 0 and res.stdout.strip():
+                return
+            time.sleep(0.1)
+        raise RuntimeError("nsd not answering after %ss:\n%s" % (timeout, self.read_log()))
+
+    def read_log(self):
+        out = []
+        for name in ("stdout.log", "nsd.log"):
+            try:
+                with open(os.path.join(self.dir, name)) as f:
+                    out.append(f.read())
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def stop(self):
+        stop_process(self.proc)
+        self.log.close()
 def tcp_app(name, prefix, target, ports="80", **keys):
     """The [app NAME] section of a tcp app."""
     lines = ["", "[app %s]" % name, "kind = tcp", "prefix = %s" % prefix, "ports = %s" % ports,

@@ -53,7 +53,7 @@ def test_bench_smoke(smoke):
     assert "echo" not in resp["ndppd"]["summary"]
     assert [(t["request"], t["peer"]) for t in report["targets"]] == [
         ("echo", "minimal"), ("echo", "kernel"), ("ns", "minimal"), ("ns", "ndppd"),
-        ("canvas", "things-echo"), ("canvas-silent", "things-echo")]
+        ("canvas", "things-echo"), ("canvas-silent", "things-echo"), ("te", "things-echo")]
     assert all(t["ratio"] and t["ratio"] > 0 for t in report["targets"]), report["targets"]
     assert report["micro"]["cases"]
 
@@ -68,7 +68,11 @@ def test_bench_smoke_apps(smoke):
     pixels painted, texts posted (none refused as a repeat)."""
     _, report, table = smoke
     things = report["responders"]["things-apps"]
-    assert set(things["runs"]) == {"echo"} | set(APP_KINDS)
+    assert set(things["runs"]) == {"echo", "te"} | set(APP_KINDS)
+    # Traceroute probes: each answered with Time Exceeded, seen by the client.
+    te = things["runs"]["te"][0]
+    assert te["answered"] > 0 and te["seen"] > 0, te
+    assert "| IPv6 Things (thingsd), with the apps | traceroute probe" in table
     assert things["summary"]["echo"]["answered_per_s"]["median"] > 0
     for kind in APP_KINDS:
         runs = things["runs"][kind]

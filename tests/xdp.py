@@ -45,13 +45,16 @@ def _counter(token):
     raise ValueError(f"unexpected token {token!r} in xdp-testrun output")
 
 
-def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False, apps=()):
+def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False, apps=(), stories=(),
+        lines=()):
     """Runs packets (scapy packets or bytes) and returns a Batch.
 
     prefixes: "PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]" strings;
     ifaces: "IFINDEX,MAC" strings; ifindex: the ingress interface; fast:
     the prefixes also in the fast table, as thingsd puts a few of them;
-    apps: "ID,SETTING=N..." strings, each app's app_cfg (and framebuffer).
+    apps: "ID,SETTING=N..." strings, each app's app_cfg (and framebuffer);
+    stories: "DEST,app=ID,story=N,hops=N[,bits=N]" strings, trace stories;
+    lines: "APP,STORY,SLOT,ADDR[,NAME]" strings, their line slots.
     """
     args = [str(TESTRUN), "--obj", str(BPF_OBJ), "--stats", "--stats-each"]
     if fast:
@@ -62,6 +65,10 @@ def run(packets, prefixes=(), ifaces=(), ifindex=None, fast=False, apps=()):
         args += ["--iface", spec]
     for spec in apps:
         args += ["--app", spec]
+    for spec in stories:
+        args += ["--story", spec]
+    for spec in lines:
+        args += ["--line", spec]
     if ifindex is not None:
         args += ["--ifindex", str(ifindex)]
     stdin = "".join(bytes(p).hex() + "\n" for p in packets)

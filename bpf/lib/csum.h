@@ -120,6 +120,25 @@ static __always_inline int csum_add_tail(const struct pkt *p, __u32 off, __u32 l
 }
 
 /*
+ * Adds the last len % (2 * top) bytes of the len at off, top a constant
+ * power of 2: in halving pieces, piece i at the length rounded down to
+ * 2 * i. Each offset comes from len alone, not from the pieces before it,
+ * so all the ways through look the same to the verifier, which then walks
+ * what follows once rather than once per combination.
+ */
+static __always_inline int csum_add_halves(const struct pkt *p, __u32 off, __u32 len, __u32 top,
+					   __u64 *sum)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = top; i >= 4; i /= 2)
+		if ((len & i) && csum_add_piece(p, off + (len & ~(2 * i - 1)), i, sum))
+			return -1;
+	return csum_add_tail(p, off + (len & ~3U), len, sum);
+}
+
+/*
  * Adds the upper-layer message p describes, all p->l4_len bytes of it and
  * no Ethernet padding. Returns 0, or -1 if it is longer than CSUM_MAX_LEN
  * or not all inside the frame.
@@ -136,15 +155,24 @@ static __always_inline int csum_add_message(const struct pkt *p, __u64 *sum)
 		if (csum_add_piece(p, off + i * CSUM_CHUNK, CSUM_CHUNK, sum))
 			return -1;
 	}
-	/* The rest in halving pieces, piece i at the length rounded down to
-	 * 2 * i. Each offset comes from len alone, not from the pieces before
-	 * it, so all the ways through look the same to the verifier, which
-	 * then walks what follows once rather than once per combination. */
-#pragma unroll
-	for (i = CSUM_CHUNK / 2; i >= 4; i /= 2)
-		if ((len & i) && csum_add_piece(p, off + (len & ~(2 * i - 1)), i, sum))
-			return -1;
-	return csum_add_tail(p, off + (len & ~3U), len, sum);
+	return csum_add_halves(p, off, len, CSUM_CHUNK / 2, sum);
+}
+
+/*
+ * Adds the len bytes at off, len < 4 * CSUM_CHUNK, without a loop: for the
+ * messages whose length has a small bound (ICMPv6 errors), where a loop
+ * over chunks would only give the verifier more to walk.
+ */
+static __always_inline int csum_add_short(const struct pkt *p, __u32 off, __u32 len, __u64 *sum)
+{
+	if (len >= 4 * CSUM_CHUNK)
+		return -1;
+	if ((len & 2 * CSUM_CHUNK) && (csum_add_piece(p, off, CSUM_CHUNK, sum) ||
+					csum_add_piece(p, off + CSUM_CHUNK, CSUM_CHUNK, sum)))
+		return -1;
+	if ((len & CSUM_CHUNK) && csum_add_piece(p, off + (len & 2 * CSUM_CHUNK), CSUM_CHUNK, sum))
+		return -1;
+	return csum_add_halves(p, off, len, CSUM_CHUNK / 2, sum);
 }
 
 /* Whether the upper-layer checksum of p, over its pseudo-header and the

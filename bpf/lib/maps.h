@@ -105,4 +105,38 @@ struct {
 	__array(values, struct canvas_fb);
 } canvases SEC(".maps");
 
+/* Traceroute stories (things_abi.h, "Traceroute stories"): written by
+ * thingsd, read here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, THINGS_MAX_STORIES);
+	__type(key, struct things_prefix_key);
+	__type(value, struct things_story);
+} stories SEC(".maps");
+
+/* Not preallocated: most hosts tell a few short stories, and a slot's
+ * name is most of its size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, THINGS_STORY_LINES);
+	__type(key, struct things_story_line_key);
+	__type(value, struct things_story_line);
+} story_lines SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct things_err_cfg);
+} err_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct things_rate_bucket);
+} err_bucket SEC(".maps");
+
 #endif

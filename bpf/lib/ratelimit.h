@@ -49,31 +49,22 @@ static __always_inline __u64 rate_refill(__u64 tokens, __u64 cap, __u64 elapsed,
 }
 
 /*
- * The token bucket of the request's source for an app with cfg->rate > 0:
- * 1 if it may go on (a token taken), 0 if it is over the rate. Buckets
- * start full. Two CPUs updating one bucket at once may lose one of their
- * updates: the limit is approximate by a request or so, and never wraps.
+ * Takes a request's token from bucket b, refilled at rate per second up to
+ * burst: 1 if there was one, 0 if the request is over the rate. A bucket
+ * never used (last_ns 0, as a zeroed array slot is) starts full. Two CPUs
+ * updating one bucket at once may lose one of their updates: the limit is
+ * approximate by a request or so, and never wraps.
  */
-static __always_inline int rate_allow(__u32 app_id, const struct in6_addr *src,
-				      const struct things_app_cfg *cfg)
+static __always_inline int rate_take(struct things_rate_bucket *b, __u32 rate, __u32 burst,
+				     __u64 now)
 {
-	struct things_rate_bucket *b, fresh;
-	struct things_rate_key key;
-	__u32 rate = cfg->rate;
-	__u64 cap = (__u64)(cfg->burst ? cfg->burst : 1) * RATE_UNIT;
-	__u64 now = bpf_ktime_get_ns(), tokens;
+	__u64 cap = (__u64)(burst ? burst : 1) * RATE_UNIT;
+	__u64 tokens = b->tokens;
 
-	rate_key(&key, app_id, src, cfg->rate_prefix);
-	b = bpf_map_lookup_elem(&rate_buckets, &key);
-	if (!b) {
-		fresh.last_ns = now;
-		fresh.tokens = cap - RATE_UNIT;
-		/* Fails only if another CPU made it just now: then it is
-		 * that CPU's bucket, and this request goes through. */
-		bpf_map_update_elem(&rate_buckets, &key, &fresh, BPF_NOEXIST);
-		return 1;
+	if (!b->last_ns) {
+		tokens = cap;
+		b->last_ns = now;
 	}
-	tokens = b->tokens;
 	/* The burst may have been lowered since. */
 	if (tokens > cap)
 		tokens = cap;
@@ -89,6 +80,51 @@ static __always_inline int rate_allow(__u32 app_id, const struct in6_addr *src,
 	}
 	b->tokens = tokens - RATE_UNIT;
 	return 1;
+}
+
+/*
+ * The token bucket of the request's source for an app with cfg->rate > 0,
+ * at time now (bpf_ktime_get_ns()): 1 if it may go on (a token taken), 0
+ * if it is over the rate. Buckets start full.
+ */
+static __always_inline int rate_allow(__u32 app_id, const struct in6_addr *src,
+				      const struct things_app_cfg *cfg, __u64 now)
+{
+	struct things_rate_bucket *b, fresh;
+	struct things_rate_key key;
+
+	rate_key(&key, app_id, src, cfg->rate_prefix);
+	b = bpf_map_lookup_elem(&rate_buckets, &key);
+	if (!b) {
+		fresh.last_ns = now;
+		fresh.tokens = (__u64)(cfg->burst ? cfg->burst : 1) * RATE_UNIT - RATE_UNIT;
+		/* Fails only if another CPU made it just now: then it is
+		 * that CPU's bucket, and this request goes through. */
+		bpf_map_update_elem(&rate_buckets, &key, &fresh, BPF_NOEXIST);
+		return 1;
+	}
+	return rate_take(b, cfg->rate, cfg->burst, now);
+}
+
+/* The host's bucket for the ICMPv6 errors it sends (err_cfg): 1 if one
+ * more may go, 0 if not. *now: the time if the caller read it, else 0;
+ * read here only if a limit needs it (a clock read costs more than the
+ * bucket). */
+static __always_inline int rate_allow_error(__u64 *now)
+{
+	struct things_rate_bucket *b;
+	struct things_err_cfg *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&err_cfg, &zero);
+	if (!cfg || !cfg->rate)
+		return 1;
+	b = bpf_map_lookup_elem(&err_bucket, &zero);
+	if (!b)
+		return 1;
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	return rate_take(b, cfg->rate, cfg->burst, *now);
 }
 
 #endif

@@ -4,6 +4,7 @@
  * BPF_PROG_TEST_RUN and prints each verdict and output frame, so tests in
  * any language can judge the program's packets with their own parser.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -43,6 +44,16 @@ struct app_entry {
 	struct things_app_cfg cfg;
 };
 
+struct story_entry {
+	struct things_prefix_key dest;
+	struct things_story story;
+};
+
+struct line_entry {
+	struct things_story_line_key key;
+	struct things_story_line line;
+};
+
 struct options {
 	const char *obj_path;
 	const char *prog_name;
@@ -52,6 +63,10 @@ struct options {
 	size_t n_ifaces;
 	struct app_entry *apps;
 	size_t n_apps;
+	struct story_entry *stories;
+	size_t n_stories;
+	struct line_entry *lines;
+	size_t n_lines;
 	__u32 ingress_ifindex;
 	int stats;
 	int stats_each;
@@ -72,6 +87,8 @@ static void usage(FILE *out)
 		"usage: xdp-testrun [--obj FILE] [--prog NAME]\n"
 		"                   [--prefix PREFIX,app=ID,kind=KIND[,onlink][,silent][,router]]...\n"
 		"                   [--iface IFINDEX,MAC]... [--app ID,SETTING=N...]...\n"
+		"                   [--story DEST,app=ID,story=N,hops=N[,bits=N]]...\n"
+		"                   [--line APP,STORY,SLOT,ADDR[,NAME]]...\n"
 		"                   [--ifindex N] [--fast] [--stats]\n"
 		"                   [--stats-each]\n"
 		"                   [-v] [-h]\n"
@@ -83,6 +100,8 @@ static void usage(FILE *out)
 		"  --prog NAME     XDP program in it (default " DEFAULT_PROG ")\n"
 		"  --prefix SPEC   add an entry to the prefixes map\n"
 		"  --iface SPEC    add an interface with its MAC to the ifaces map\n"
+		"  --story SPEC    DEST,app=ID,story=N,hops=N[,bits=N]: a trace story\n"
+		"  --line SPEC     APP,STORY,SLOT,ADDR[,NAME]: one of its line slots\n"
 		"  --app SPEC      set an app's app_cfg: lines, lights, width, height, rate,\n"
 		"                  burst, rate_prefix; a width and height also give it a\n"
 		"                  canvas framebuffer of that size, as thingsd does\n"
@@ -288,6 +307,73 @@ cleanup:
 	return err;
 }
 
+/* DEST,app=ID,story=N,hops=N[,bits=N] */
+static int parse_story_spec(const char *spec, struct story_entry *e)
+{
+	char *copy = strdup(spec), *save = NULL, *tok;
+	const char *why;
+	int err = -1;
+
+	if (!copy)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	tok = strtok_r(copy, ",", &save);
+	if (!tok || things_prefix_parse(tok, &e->dest, 0, &why)) {
+		pr_err("--story %s: %s\n", spec, tok ? why : "no destination");
+		goto out;
+	}
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		static const char *const keys[] = { "app=", "story=", "hops=", "bits=" };
+		__u32 v, max[] = { THINGS_MAX_APPS - 1, 0xffff, 0xff, 0xff };
+		size_t k;
+
+		for (k = 0; k < 4 && strncmp(tok, keys[k], strlen(keys[k])); k++)
+			;
+		if (k == 4 || parse_u32(tok + strlen(keys[k]), &v) || v > max[k]) {
+			pr_err("--story %s: bad field '%s'\n", spec, tok);
+			goto out;
+		}
+		if (k == 0)
+			e->story.app_id = v;
+		else if (k == 1)
+			e->story.story = (__u16)v;
+		else if (k == 2)
+			e->story.hops = (__u8)v;
+		else
+			e->story.bits = (__u8)v;
+	}
+	err = 0;
+out:
+	free(copy);
+	return err;
+}
+
+/* APP,STORY,SLOT,ADDR[,NAME] */
+static int parse_line_spec(const char *spec, struct line_entry *e)
+{
+	char *copy = strdup(spec), *save = NULL, *f[5] = { 0 };
+	__u32 app, story, slot;
+	int n = 0, err = -1;
+
+	if (!copy)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	for (char *tok = strtok_r(copy, ",", &save); tok && n < 5; tok = strtok_r(NULL, ",", &save))
+		f[n++] = tok;
+	if (n < 4 || parse_u32(f[0], &app) || parse_u32(f[1], &story) || parse_u32(f[2], &slot) ||
+	    story > 0xffff || slot > 0xffff || inet_pton(AF_INET6, f[3], e->line.addr) != 1) {
+		pr_err("--line %s: expected APP,STORY,SLOT,ADDR[,NAME]\n", spec);
+		goto out;
+	}
+	e->key = (struct things_story_line_key){ .app_id = app, .story = (__u16)story,
+						 .slot = (__u16)slot };
+	snprintf(e->line.name, sizeof(e->line.name), "%s", f[4] ? f[4] : "");
+	err = 0;
+out:
+	free(copy);
+	return err;
+}
+
 static int append(void **array, size_t *n, size_t size, const void *elem)
 {
 	void *grown = realloc(*array, (*n + 1) * size);
@@ -311,6 +397,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "iface", required_argument, NULL, 'I' },
 		{ "app", required_argument, NULL, 'A' },
+		{ "story", required_argument, NULL, 'T' },
+		{ "line", required_argument, NULL, 'L' },
 		{ "ifindex", required_argument, NULL, 'i' },
 		{ "fast", no_argument, NULL, 'f' },
 		{ "stats", no_argument, NULL, 's' },
@@ -322,6 +410,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	struct prefix_entry pe;
 	struct iface_entry ie;
 	struct app_entry ae;
+	struct story_entry se;
+	struct line_entry le;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -346,6 +436,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_app_spec(optarg, &ae) ||
 			    append((void **)&o->apps, &o->n_apps, sizeof(ae), &ae))
 				return 2;
+			break;
+		case 'T':
+			if (parse_story_spec(optarg, &se) ||
+			    append((void **)&o->stories, &o->n_stories, sizeof(se), &se))
+				return -1;
+			break;
+		case 'L':
+			if (parse_line_spec(optarg, &le) ||
+			    append((void **)&o->lines, &o->n_lines, sizeof(le), &le))
+				return -1;
 			break;
 		case 'i':
 			if (parse_u32(optarg, &o->ingress_ifindex) || !o->ingress_ifindex) {
@@ -655,6 +755,29 @@ static int fill_apps(struct bpf_object *obj, const struct options *o)
 	return 0;
 }
 
+static int fill_stories(struct bpf_object *obj, const struct options *o)
+{
+	int stories_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_STORIES);
+	int lines_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_STORY_LINES);
+
+	if ((o->n_stories || o->n_lines) && (stories_fd < 0 || lines_fd < 0)) {
+		pr_err("%s has no story maps\n", o->obj_path);
+		return -1;
+	}
+	for (size_t i = 0; i < o->n_lines; i++)
+		if (bpf_map_update_elem(lines_fd, &o->lines[i].key, &o->lines[i].line, BPF_ANY)) {
+			pr_err("adding a story line: %s\n", strerror(errno));
+			return -1;
+		}
+	for (size_t i = 0; i < o->n_stories; i++)
+		if (bpf_map_update_elem(stories_fd, &o->stories[i].dest, &o->stories[i].story,
+					BPF_ANY)) {
+			pr_err("adding a story: %s\n", strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
 static int fill_maps(struct bpf_object *obj, const struct options *o)
 {
 	int prefixes_fd = bpf_object__find_map_fd_by_name(obj, THINGS_PIN_PREFIXES);
@@ -684,7 +807,7 @@ static int fill_maps(struct bpf_object *obj, const struct options *o)
 			return -1;
 		}
 	}
-	if (fill_apps(obj, o))
+	if (fill_apps(obj, o) || fill_stories(obj, o))
 		return -1;
 	return o->fast ? fill_fast_table(obj, prefixes_fd) : 0;
 }
@@ -757,5 +880,7 @@ cleanup:
 	free(o.prefixes);
 	free(o.ifaces);
 	free(o.apps);
+	free(o.stories);
+	free(o.lines);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "appstate.h"
+#include "appstate_priv.h"
 #include "names.h"
 
 /* Entries a batch lookup asks for at once: big enough that a 4096 x 4096
@@ -23,8 +24,7 @@
 /* board_log slots compared per pass of appstate_log_read(). */
 #define LOG_CHUNK 256U
 
-__attribute__((format(printf, 4, 5)))
-static int failf(char *why, size_t why_len, int err, const char *fmt, ...)
+int appstate_failf(char *why, size_t why_len, int err, const char *fmt, ...)
 {
 	va_list ap;
 

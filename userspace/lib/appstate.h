@@ -141,6 +141,27 @@ int appstate_format_time(__u64 tai_ns, char *buf, size_t len);
 char *appstate_escape_text(const char text[THINGS_BOARD_TEXT], char *buf, size_t len);
 
 /*
+ * Trace: the stories of app (a trace app), from `stories` and
+ * `story_lines`, sorted by destination. Each has its slots in order
+ * (hops of a list, hops << bits of an address story); a slot that is not
+ * in the map (being rewritten) is all zeros and counted in missing.
+ * Returns how many stories, with *out to free with appstate_stories_free().
+ */
+struct appstate_story {
+	struct things_prefix_key dest;
+	struct things_story story;
+	unsigned int n_slots;
+	struct things_story_line *slots;
+	unsigned int missing;
+};
+int appstate_stories_read(const char *pin_dir, const struct appstate_app *app,
+			  struct appstate_story **out, char *why, size_t why_len);
+void appstate_stories_free(struct appstate_story *stories, int n);
+/* Of an address story's hop (0-based), how many lines its table has: the
+ * slots repeat with that period. */
+unsigned int appstate_story_table_len(const struct appstate_story *s, unsigned int hop);
+
+/*
  * JSON, the same for every program that shows app state.
  * A message: {"seq": 7, "time": "2024-...Z", "source": "2001:db8::1",
  * "text": "Awesome!"} (time null if the clock cannot be read).

@@ -7,6 +7,7 @@
  * Reading stops at the first error, and every limit is enforced as
  * sections are read, so a huge file costs no more than its first error.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include <ini.h>
+#include <libgen.h>
 
 #include "config.h"
 #include "names.h"
@@ -22,10 +24,15 @@
 
 enum section_type { SEC_NONE, SEC_DAEMON, SEC_IFACE, SEC_APP, SEC_BAD };
 
-enum daemon_key { DK_PIN_DIR, DK_RUN_DIR, DK_STATE_DIR, DK_GROUP, DK_N };
+enum daemon_key {
+	DK_PIN_DIR, DK_RUN_DIR, DK_STATE_DIR, DK_GROUP,
+	DK_ERROR_RATE, DK_ERROR_BURST,	/* numbers; the rest are text */
+	DK_N
+};
 
 struct parse_state {
 	FILE *file;
+	const char *path;
 	struct things_config *cfg;
 	struct things_config_error *err;
 	bool apps_only;			/* the runtime apps file */
@@ -33,6 +40,8 @@ struct parse_state {
 	enum section_type section;
 	bool failed;
 	bool seen_daemon;
+	unsigned long story_slots;	/* of all the trace apps so far */
+	unsigned long n_stories;
 	int daemon_lines[DK_N];
 	char *buf;			/* getline's */
 	size_t buf_size;
@@ -52,6 +61,16 @@ static void set_error(struct parse_state *st, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(st->err->msg, sizeof(st->err->msg), fmt, ap);
 	va_end(ap);
+}
+
+/* An error in a story file: FILE:LINE of that file's own line. */
+static void set_story_error(struct parse_state *st, const struct things_cfg_story *story,
+			    int line, const char *msg)
+{
+	if (st->failed)
+		return;
+	set_error(st, line, "%s", msg);
+	snprintf(st->err->file, sizeof(st->err->file), "%s", story->file);
 }
 
 /* Appends one zeroed element to *array of *count; returns it, or NULL. */
@@ -283,8 +302,20 @@ static int parse_uint(const char *value, __u32 max, __u32 *out)
 
 static const char *const daemon_keys[DK_N] = {
 	[DK_PIN_DIR] = "pin_dir", [DK_RUN_DIR] = "run_dir", [DK_STATE_DIR] = "state_dir",
-	[DK_GROUP] = "group",
+	[DK_GROUP] = "group", [DK_ERROR_RATE] = "error_rate", [DK_ERROR_BURST] = "error_burst",
 };
+
+/* error_rate, error_burst: the host's ICMPv6 errors a second, and their
+ * bucket's depth. */
+static void daemon_number(struct parse_state *st, enum daemon_key k, const char *value)
+{
+	__u32 *dst = k == DK_ERROR_RATE ? &st->cfg->error_rate : &st->cfg->error_burst;
+	__u32 min = k == DK_ERROR_RATE ? 0 : 1;
+
+	if (parse_uint(value, 100000000, dst) || *dst < min)
+		set_error(st, st->line, "%s must be a whole number from %u to 100000000, not '%.32s'",
+			  daemon_keys[k], min, value);
+}
 
 static void daemon_key(struct parse_state *st, const char *key, const char *value)
 {
@@ -292,15 +323,15 @@ static void daemon_key(struct parse_state *st, const char *key, const char *valu
 	char *dst[DK_N] = { cfg->pin_dir, cfg->run_dir, cfg->state_dir, cfg->group };
 	size_t size[DK_N] = { sizeof(cfg->pin_dir), sizeof(cfg->run_dir), sizeof(cfg->state_dir),
 			      sizeof(cfg->group) };
-	int *lines[DK_N] = { &cfg->pin_dir_line, &cfg->run_dir_line, &cfg->state_dir_line, NULL };
+	int *lines[DK_N] = { &cfg->pin_dir_line, &cfg->run_dir_line, &cfg->state_dir_line };
 	int k;
 
 	for (k = 0; k < DK_N && strcmp(key, daemon_keys[k]); k++)
 		;
 	if (k == DK_N) {
 		set_error(st, st->line,
-			  "unknown key '%s' in [daemon] (pin_dir, run_dir, state_dir, group)",
-			  key);
+			  "unknown key '%s' in [daemon] (pin_dir, run_dir, state_dir, group, "
+			  "error_rate, error_burst)", key);
 		return;
 	}
 	if (st->daemon_lines[k]) {
@@ -309,6 +340,10 @@ static void daemon_key(struct parse_state *st, const char *key, const char *valu
 		return;
 	}
 	st->daemon_lines[k] = st->line;
+	if (k == DK_ERROR_RATE || k == DK_ERROR_BURST) {
+		daemon_number(st, k, value);
+		return;
+	}
 	if (lines[k])
 		*lines[k] = st->line;
 	if (strlen(value) >= size[k]) {
@@ -366,7 +401,7 @@ static void app_key(struct parse_state *st, const char *key, const char *value)
 	int k = app_key_index(key);
 	const char *why;
 
-	if (k >= 0 && app->key_line[k]) {
+	if (k >= 0 && k != THINGS_CFG_APP_STORY && app->key_line[k]) {
 		set_error(st, st->line, "duplicate key '%s' (first on line %d)", key,
 			  app->key_line[k]);
 		return;
@@ -376,6 +411,8 @@ static void app_key(struct parse_state *st, const char *key, const char *value)
 		return;
 	}
 	app->key_line[k] = st->line;
+	if (k == THINGS_CFG_APP_STORY)
+		app->stories[app->n_stories - 1].key_line = st->line;
 }
 
 static int handle_key(void *user, const char *section, const char *key, const char *value)
@@ -404,6 +441,88 @@ static int handle_key(void *user, const char *section, const char *key, const ch
 
 /* ---- the whole file ------------------------------------------------------ */
 
+/* A story file path as read: relative to the config file's folder. */
+static void story_file(struct parse_state *st, struct things_cfg_story *s)
+{
+	char *copy;
+
+	if (s->path[0] == '/' || !strchr(st->path, '/'))
+		return;
+	copy = strdup(st->path);
+	if (!copy) {
+		set_error(st, s->key_line, "out of memory");
+		return;
+	}
+	if ((size_t)snprintf(s->file, sizeof(s->file), "%s/%s", dirname(copy), s->path) >=
+	    sizeof(s->file))
+		set_error(st, s->key_line, "story file path is too long");
+	free(copy);
+}
+
+/* The addresses of all of an app's stories: each has one name, since the
+ * reverse zone can give it only one. */
+static void check_story_names(struct parse_state *st, const struct things_cfg_app *app, int i)
+{
+	const struct things_cfg_story *s = &app->stories[i];
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned int l = 0; l < s->n_lines && !st->failed; l++)
+		for (int j = 0; j < i && !st->failed; j++)
+			for (unsigned int m = 0; m < app->stories[j].n_lines; m++) {
+				const struct things_story_line_cfg *x = &s->lines[l],
+								   *y = &app->stories[j].lines[m];
+				char msg[sizeof(st->err->msg)];
+
+				if (memcmp(&x->addr, &y->addr, 16) || !strcmp(x->name, y->name))
+					continue;
+				snprintf(msg, sizeof(msg),
+					 "%s is named '%.40s' in %.100s:%d: an address has one name",
+					 inet_ntop(AF_INET6, &x->addr, a, sizeof(a)), y->name,
+					 app->stories[j].path, y->line);
+				set_story_error(st, s, x->line, msg);
+				break;
+			}
+}
+
+/* Reads a trace app's story files and checks them against their
+ * destinations and each other. */
+static void load_stories(struct parse_state *st, struct things_cfg_app *app)
+{
+	char msg[sizeof(st->err->msg)], pfx[THINGS_PREFIX_STRLEN];
+	unsigned long slots = 0;
+
+	for (int i = 0; i < app->n_stories && !st->failed; i++) {
+		struct things_cfg_story *s = &app->stories[i];
+		int line;
+
+		story_file(st, s);
+		if (st->failed)
+			return;
+		if (things_story_load(s, &line, msg, sizeof(msg))) {
+			set_story_error(st, s, line, msg);
+			return;
+		}
+		if (s->bits && s->hops * s->bits > 128 - s->dest.prefixlen) {
+			set_error(st, s->key_line,
+				  "app '%s': story %s: %u field(s) of %u bits do not fit in the %u bits "
+				  "after the destination's prefix", app->name,
+				  things_prefix_format(&s->dest, pfx, sizeof(pfx)), s->hops, s->bits,
+				  128 - s->dest.prefixlen);
+			return;
+		}
+		check_story_names(st, app, i);
+		slots += things_story_slots(s);
+	}
+	st->story_slots += slots;
+	st->n_stories += (unsigned long)app->n_stories;
+	if (!st->failed && st->n_stories > THINGS_MAX_STORIES)
+		set_error(st, app->line, "app '%s': more than %d stories in all", app->name,
+			  THINGS_MAX_STORIES);
+	if (!st->failed && st->story_slots > THINGS_STORY_LINES)
+		set_error(st, app->line, "app '%s': the stories need more than the %d slots there are",
+			  app->name, THINGS_STORY_LINES);
+}
+
 /* What no single line can show: missing keys, links between sections. */
 static void check_whole(struct parse_state *st)
 {
@@ -425,6 +544,13 @@ static void check_whole(struct parse_state *st)
 				  "app '%s': %s", app->name, why);
 			break;
 		}
+		if (app->kind == THINGS_KIND_TRACE && st->apps_only) {
+			set_error(st, app->line, "app '%s': trace apps belong in the config file",
+				  app->name);
+			break;
+		}
+		if (app->kind == THINGS_KIND_TRACE)
+			load_stories(st, app);
 		if (app->iface[0] && !st->apps_only && !things_config_iface(cfg, app->iface))
 			set_error(st, app->key_line[THINGS_CFG_APP_INTERFACE],
 				  "app '%s': interface '%s' has no [interface %s] section",
@@ -472,7 +598,7 @@ out:
 static int load(const char *path, struct things_config *cfg, struct things_config_error *err,
 		bool apps_only)
 {
-	struct parse_state st = { .cfg = cfg, .err = err, .apps_only = apps_only };
+	struct parse_state st = { .cfg = cfg, .err = err, .apps_only = apps_only, .path = path };
 	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -481,6 +607,8 @@ static int load(const char *path, struct things_config *cfg, struct things_confi
 	strcpy(cfg->run_dir, THINGS_DEFAULT_RUN_DIR);
 	strcpy(cfg->state_dir, THINGS_DEFAULT_STATE_DIR);
 	strcpy(cfg->group, THINGS_DEFAULT_GROUP);
+	cfg->error_rate = THINGS_ERROR_DEF_RATE;
+	cfg->error_burst = THINGS_ERROR_DEF_BURST;
 
 	/* One meaning per line: no continuation lines (they would read as a
 	 * repeated key), and "# ..." after a value is a comment, as it is at
@@ -529,6 +657,13 @@ int things_config_load_apps(const char *path, struct things_config *cfg,
 
 void things_config_free(struct things_config *cfg)
 {
+	for (int i = 0; i < cfg->n_apps; i++) {
+		struct things_cfg_app *app = &cfg->apps[i];
+
+		for (int j = 0; j < app->n_stories; j++)
+			things_story_free(&app->stories[j]);
+		free(app->stories);
+	}
 	free(cfg->ifaces);
 	free(cfg->apps);
 	cfg->ifaces = NULL;
@@ -588,7 +723,48 @@ int things_cfg_app_init(struct things_cfg_app *app, const char *name, const char
 static bool kind_served(int kind)
 {
 	return kind == THINGS_KIND_ECHO || kind == THINGS_KIND_BOARD ||
-	       kind == THINGS_KIND_TREE || kind == THINGS_KIND_CANVAS || kind == THINGS_KIND_TCP;
+	       kind == THINGS_KIND_TREE || kind == THINGS_KIND_CANVAS || kind == THINGS_KIND_TRACE ||
+	       kind == THINGS_KIND_TCP;
+}
+
+/* "DESTINATION FILE": an address or a sub-prefix of the app, and the
+ * story file (read with the whole config). */
+static int story_key(struct things_cfg_app *app, const char *value, char *msg, size_t len)
+{
+	struct things_cfg_story *more, *story;
+	size_t n = strcspn(value, " \t");
+	const char *file = value + n + strspn(value + n, " \t"), *why;
+	char dest[64];
+
+	if (!n || !*file) {
+		snprintf(msg, len, "story must be 'DESTINATION FILE', not '%.60s'", value);
+		return -EINVAL;
+	}
+	if (n >= sizeof(dest) || strlen(file) >= sizeof(story->path)) {
+		snprintf(msg, len, "story '%.60s': too long", value);
+		return -EINVAL;
+	}
+	if (app->n_stories >= 0xffff) {
+		snprintf(msg, len, "more than %d stories", 0xffff);
+		return -EINVAL;
+	}
+	memcpy(dest, value, n);
+	dest[n] = '\0';
+	more = realloc(app->stories, (size_t)(app->n_stories + 1) * sizeof(*more));
+	if (!more) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	app->stories = more;
+	story = memset(&more[app->n_stories], 0, sizeof(*story));
+	if (things_prefix_parse(dest, &story->dest, 0, &why)) {
+		snprintf(msg, len, "story destination '%s': %s", dest, why);
+		return -EINVAL;
+	}
+	strcpy(story->path, file);
+	strcpy(story->file, file);
+	app->n_stories++;
+	return 0;
 }
 
 /* A user or group name as useradd(8) accepts it. */
@@ -742,8 +918,8 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		app->kind = things_kind_parse(value);
 		if (!kind_served(app->kind)) {
 			snprintf(msg, sizeof(msg),
-				 "kind '%.32s' is not one this version serves (echo, board, tree, canvas, tcp)",
-				 value);
+				 "kind '%.32s' is not one this version serves (echo, board, tree, canvas, "
+				 "trace, tcp)", value);
 			return -EINVAL;
 		}
 		break;
@@ -756,6 +932,10 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		}
 		break;
 	}
+	case THINGS_CFG_APP_STORY:
+		if (story_key(app, value, msg, sizeof(msg)))
+			return -EINVAL;
+		break;
 	case THINGS_CFG_APP_INTERFACE:
 		if (!things_ifname_valid(value)) {
 			snprintf(msg, sizeof(msg), "'%.32s' is not a valid interface name", value);
@@ -779,7 +959,7 @@ int things_cfg_app_set(struct things_cfg_app *app, const char *key, const char *
 		snprintf(msg, sizeof(msg),
 			 "unknown key '%.32s' in [app %s] (kind, prefix, onlink, interface, silent, "
 			 "router, allow_wide, rate, burst, rate_prefix, lines, lights, width, height, "
-			 "ports, target, from, exec, user, group, max_children, timeout, "
+			 "story, ports, target, from, exec, user, group, max_children, timeout, "
 			 "max_connections, connect_timeout, idle_timeout, proxy_protocol)",
 			 key, app->name);
 		return -ENOENT;
@@ -824,7 +1004,9 @@ static bool key_fits_kind(int key, int kind)
 	case THINGS_CFG_APP_BURST:
 	case THINGS_CFG_APP_RATE_PREFIX:
 		return kind == THINGS_KIND_BOARD || kind == THINGS_KIND_TREE ||
-		       kind == THINGS_KIND_CANVAS;
+		       kind == THINGS_KIND_CANVAS || kind == THINGS_KIND_TRACE;
+	case THINGS_CFG_APP_STORY:
+		return kind == THINGS_KIND_TRACE;
 	}
 	return !tcp_only_key(key) || kind == THINGS_KIND_TCP;
 }
@@ -840,6 +1022,36 @@ static unsigned int kind_max_prefixlen(int kind)
 		return 80;	/* ::RR:GG:BB, three groups */
 	}
 	return 128;
+}
+
+/* A trace app's stories, as far as the config alone tells: each inside
+ * the app's prefix, no two for one destination. */
+static int things_cfg_trace_finish(struct things_cfg_app *app, int *key, char *msg, size_t len)
+{
+	char pfx[THINGS_PREFIX_STRLEN];
+
+	*key = THINGS_CFG_APP_STORY;
+	if (!app->n_stories) {
+		snprintf(msg, len, "a trace app needs story = DESTINATION FILE");
+		return -EINVAL;
+	}
+	for (int i = 0; i < app->n_stories; i++) {
+		const struct things_cfg_story *s = &app->stories[i];
+
+		if (s->dest.prefixlen < app->prefix.prefixlen ||
+		    !things_prefix_contains(&app->prefix, s->dest.addr)) {
+			snprintf(msg, len, "story destination %s is not inside the app's prefix",
+				 things_prefix_format(&s->dest, pfx, sizeof(pfx)));
+			return -EINVAL;
+		}
+		for (int j = 0; j < i; j++)
+			if (!memcmp(&app->stories[j].dest, &s->dest, sizeof(s->dest))) {
+				snprintf(msg, len, "two stories for %s",
+					 things_prefix_format(&s->dest, pfx, sizeof(pfx)));
+				return -EINVAL;
+			}
+	}
+	return 0;
 }
 
 int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why)
@@ -887,6 +1099,10 @@ int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why
 			 "names an interface but is not onlink: routed apps answer on every interface");
 		return -EINVAL;
 	}
+	/* Every ICMPv6 error is rate-limited (RFC 4443 2.4 f) unless the
+	 * operator says rate = 0. */
+	if (app->kind == THINGS_KIND_TRACE && !app->key_line[THINGS_CFG_APP_RATE])
+		app->rate = THINGS_TRACE_DEF_RATE;
 	if (!app->rate && (app->key_line[THINGS_CFG_APP_BURST] ||
 			   app->key_line[THINGS_CFG_APP_RATE_PREFIX])) {
 		*key = app->key_line[THINGS_CFG_APP_BURST] ? THINGS_CFG_APP_BURST
@@ -895,6 +1111,8 @@ int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why
 			 app_key_names[*key]);
 		return -EINVAL;
 	}
+	if (app->kind == THINGS_KIND_TRACE && things_cfg_trace_finish(app, key, msg, sizeof(msg)))
+		return -EINVAL;
 	if (app->kind == THINGS_KIND_TCP) {
 		static const int need[] = { THINGS_CFG_APP_PORTS, THINGS_CFG_APP_TARGET };
 
@@ -977,6 +1195,10 @@ int things_cfg_app_write(const struct things_cfg_app *app, FILE *out)
 		fprintf(out, "lights = %u\n", app->lights);
 	if (app->kind == THINGS_KIND_CANVAS)
 		fprintf(out, "width = %u\nheight = %u\n", app->width, app->height);
+	for (int i = 0; i < app->n_stories; i++)
+		fprintf(out, "story = %s %s\n",
+			things_prefix_format(&app->stories[i].dest, pfx, sizeof(pfx)),
+			app->stories[i].file);
 	if (app->kind == THINGS_KIND_TCP) {
 		char ports[16 * 12];
 		char target[THINGS_TCP_ARG_MAX + 16];

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "story.h"
 #include "things_abi.h"
 #include "tcprules.h"
 
@@ -56,6 +57,8 @@ struct things_cfg_iface {
 	X(LIGHTS, "lights", UINT)					\
 	X(WIDTH, "width", UINT)						\
 	X(HEIGHT, "height", UINT)					\
+	/* story: repeatable, the one key that is */		\
+	X(STORY, "story", STRING)					\
 	X(PORTS, "ports", STRING)					\
 	X(TARGET, "target", STRING)					\
 	X(FROM, "from", STRING)						\
@@ -85,6 +88,10 @@ struct things_cfg_app {
 	char iface[IF_NAMESIZE];	/* on-link apps only */
 	/* Only what the kind reads is kept; see things_cfg_app_params(). */
 	__u32 rate, burst, rate_prefix, lines, lights, width, height;
+	/* Kind trace: its stories, owned by the config they were read from
+	 * (copies of the app share them). */
+	struct things_cfg_story *stories;
+	int n_stories;
 	/* tcp: the rule (tcprules.h) and its target */
 	struct things_port_range ports[THINGS_TCP_MAX_RANGES];
 	int n_ports;
@@ -112,6 +119,8 @@ struct things_config {
 	char state_dir[PATH_MAX];	/* what must outlive a reboot */
 	char group[64];			/* may read through the control socket */
 	int pin_dir_line, run_dir_line, state_dir_line;	/* 0: the default */
+	/* The host's limit on the ICMPv6 errors it sends (err_cfg). */
+	__u32 error_rate, error_burst;
 	struct things_cfg_iface *ifaces;
 	int n_ifaces;
 	struct things_cfg_app *apps;
@@ -119,18 +128,26 @@ struct things_config {
 };
 
 struct things_config_error {
+	char file[PATH_MAX];		/* "": the config file; else a story file */
 	int line;			/* 0: not about one line */
 	char msg[256];
 };
 
+/* Defaults: traceroute sends three probes a hop, up to 16 at once. */
+#define THINGS_TRACE_DEF_RATE		100
+#define THINGS_ERROR_DEF_RATE		10000
+#define THINGS_ERROR_DEF_BURST		1000
+
 /*
- * Reads and validates a whole config file. Nothing is applied here, so a
- * bad file can never half-apply. Returns 0, or -EINVAL (err says where and
+ * Reads and validates a whole config file, and the story files of its
+ * trace apps (relative paths are from the config file's folder). Nothing
+ * is applied here, so a bad file can never half-apply. Returns 0, or -EINVAL (err says where and
  * why), or -errno if the file cannot be read.
  */
 int things_config_load(const char *path, struct things_config *cfg,
 		       struct things_config_error *err);
-/* The same for a file of [app NAME] sections only (the runtime apps). */
+/* The same for a file of [app NAME] sections only (the runtime apps),
+ * which holds no trace apps. */
 int things_config_load_apps(const char *path, struct things_config *cfg,
 			    struct things_config_error *err);
 void things_config_free(struct things_config *cfg);
@@ -155,7 +172,8 @@ const char *things_cfg_app_key_name(enum things_cfg_app_key key);
 /* The checks that need the whole app. *key: the key the error is about,
  * or -1 for the app as a whole. */
 int things_cfg_app_finish(struct things_cfg_app *app, int *key, const char **why);
-/* Writes the app as an [app NAME] section that reads back the same. */
+/* Writes the app as an [app NAME] section that reads back the same (story
+ * files by the paths they were read from). */
 int things_cfg_app_write(const struct things_cfg_app *app, FILE *out);
 
 /* The prefix-table flags an app's settings map to. */

@@ -98,6 +98,8 @@ int cmd_board_follow(const struct ctl_opts *o, const char *cmd, int argc, char *
 int cmd_tree_show(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_canvas_export(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 int cmd_canvas_clear(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_trace_show(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
+int cmd_trace_zone(const struct ctl_opts *o, const char *cmd, int argc, char **argv);
 
 /* views.c: finds the app argv[0] names, of kind, in the pins; the command
  * takes nargs words, whose names args gives for messages. Returns 0, or the

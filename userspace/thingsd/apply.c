@@ -212,6 +212,11 @@ int apply_all(struct thingsd *d)
 	err = apply_ifaces(d);
 	if (!err)
 		err = apply_apps(d);
+	/* Stories before the prefixes: a trace app goes live with them. */
+	if (!err)
+		err = apply_stories(d);
+	if (!err)
+		err = apply_err_cfg(d);
 	if (!err)
 		err = apply_trie(d);
 	/* Rules and their sockets before the routes that bring connections. */

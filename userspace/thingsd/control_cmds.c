@@ -173,6 +173,13 @@ static const char *parse_app(json_object *j, struct things_cfg_app *app)
 
 		if (!strcmp(k, "name"))
 			continue;
+		/* Stories are files the config names and SIGHUP reads again: a
+		 * trace app lives in the config file. */
+		if (!strcmp(k, "story") || (!strcmp(k, "kind") &&
+		    json_object_is_type(v, json_type_string) &&
+		    !strcmp(json_object_get_string(v), "trace")))
+			return "trace apps are added in the config file, not at run time: their "
+			       "stories are files that thingsd reads again on reload";
 		if (type < 0) {
 			snprintf(msg, sizeof(msg), "unknown field \"%.40s\" in \"app\"", k);
 			return msg;

@@ -150,6 +150,9 @@ static int open_maps(struct dataplane *dp)
 		{ THINGS_PIN_BOARDS, &dp->boards_fd },
 		{ THINGS_PIN_TREES, &dp->trees_fd },
 		{ THINGS_PIN_CANVASES, &dp->canvases_fd },
+		{ THINGS_PIN_STORIES, &dp->stories_fd },
+		{ THINGS_PIN_STORY_LINES, &dp->story_lines_fd },
+		{ THINGS_PIN_ERR_CFG, &dp->err_cfg_fd },
 	};
 
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
@@ -201,6 +204,9 @@ static void close_maps(struct dataplane *dp)
 	close_fd(&dp->boards_fd);
 	close_fd(&dp->trees_fd);
 	close_fd(&dp->canvases_fd);
+	close_fd(&dp->stories_fd);
+	close_fd(&dp->story_lines_fd);
+	close_fd(&dp->err_cfg_fd);
 	close_fd(&dp->prefixes_fd);
 	close_fd(&dp->fast_fd);
 	close_fd(&dp->ifaces_fd);
@@ -217,6 +223,7 @@ int dataplane_open(struct dataplane *dp, const char *pin_dir)
 	dp->prefixes_fd = dp->fast_fd = dp->ifaces_fd = dp->apps_fd = -1;
 	dp->stats_fd = dp->routes_fd = -1;
 	dp->app_cfg_fd = dp->boards_fd = dp->trees_fd = dp->canvases_fd = -1;
+	dp->stories_fd = dp->story_lines_fd = dp->err_cfg_fd = -1;
 	snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", pin_dir);
 	err = ensure_bpffs(pin_dir);
 	if (err)

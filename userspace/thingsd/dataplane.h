@@ -29,6 +29,9 @@ struct dataplane {
 	int boards_fd;
 	int trees_fd;
 	int canvases_fd;
+	int stories_fd;
+	int story_lines_fd;
+	int err_cfg_fd;
 	int routes_fd;
 	__u32 prefixes_id;		/* what tells our programs from others' */
 };

@@ -67,8 +67,9 @@ static int load_config(const char *path, struct things_config *cfg)
 	struct things_config_error err;
 	int ret = things_config_load(path, cfg, &err);
 
+	/* A story file's errors are FILE:LINE of that file. */
 	if (ret)
-		config_error(path, ret == -EINVAL ? err.line : 0, err.msg);
+		config_error(err.file[0] ? err.file : path, ret == -EINVAL ? err.line : 0, err.msg);
 	return ret;
 }
 

@@ -69,6 +69,9 @@ int tcp_rules_check(struct thingsd *d, const struct things_cfg_app *extra, const
  * given what the apps map held for it (old). */
 int appmaps_sync(struct thingsd *d, __u32 id, const struct things_app *old,
 		 const struct things_cfg_app *app);
+/* stories.c: the trace apps' stories, and the host's error limit. */
+int apply_stories(struct thingsd *d);
+int apply_err_cfg(struct thingsd *d);
 /* ifaces.c, routes.c: the parts of teardown that apply.c shares. */
 void iface_down(struct thingsd *d, struct iface_state *ifc);
 void routes_remove_ours(struct thingsd *d);
