@@ -160,8 +160,9 @@ $(THINGS_WEB_BIN): $(THINGS_WEB_SRCS) $(THINGS_WEB_HDRS) $(LIBTHINGS) $(LIB_HDRS
 $(THINGS_PING_BIN): $(THINGS_PING_SRCS) $(THINGS_PING_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
 	$(CC_ALL) -Iuserspace/things-ping $(THINGS_PING_SRCS) $(LIBTHINGS) -lpng $(LINK_FLAGS) -o $@
 
-$(TESTRUN_BIN): tests/helpers/xdp_testrun.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
-	$(CC_ALL) $< $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
+TESTRUN_SRCS := tests/helpers/xdp_testrun.c tests/helpers/xdp_testrun_json.c
+$(TESTRUN_BIN): $(TESTRUN_SRCS) tests/helpers/xdp_testrun.h $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
+	$(CC_ALL) -Itests/helpers $(TESTRUN_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
 $(RTNL_TOOL_BIN): tests/helpers/rtnl_tool.c $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)
 	$(CC_ALL) $< $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@

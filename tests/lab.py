@@ -17,7 +17,13 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(REPO, "build")
+# THINGS_SANITIZE=1 runs the suite against `make SANITIZE=1`'s build
+# (build/sanitize), THINGS_BUILD against any other build folder; the tests
+# that build what they run pass MAKE_VARS to make.
+SANITIZE = os.environ.get("THINGS_SANITIZE") == "1"
+BUILD = os.path.abspath(os.environ.get("THINGS_BUILD") or
+                        os.path.join(REPO, "build", "sanitize" if SANITIZE else ""))
+MAKE_VARS = ["BUILD=" + BUILD] + (["SANITIZE=1"] if SANITIZE else [])
 THINGSD = os.path.join(BUILD, "thingsd")
 THINGSCTL = os.path.join(BUILD, "thingsctl")
 XDP_PASS_OBJ = os.path.join(BUILD, "xdp_pass.bpf.o")

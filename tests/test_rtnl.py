@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+import lab as L
+
 REPO = Path(__file__).resolve().parent.parent
-TOOL = REPO / "build" / "rtnl-tool"
+TOOL = Path(L.BUILD) / "rtnl-tool"
 THINGS_RTPROT = "248"
 IFF_ALLMULTI = 0x200
 IFA_F_NODAD = 0x02
@@ -31,10 +33,10 @@ rng = random.Random(secrets.randbits(64))
 def tool():
     if os.geteuid() != 0:
         pytest.skip("needs root for network namespaces")
-    proc = subprocess.run(["make", "-C", str(REPO), str(TOOL.relative_to(REPO))],
+    proc = subprocess.run(["make", "-C", str(REPO), *L.MAKE_VARS, str(TOOL)],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        pytest.fail(f"make {TOOL.relative_to(REPO)} failed:\n{proc.stdout}{proc.stderr}")
+        pytest.fail(f"make {TOOL} failed:\n{proc.stdout}{proc.stderr}")
 
 
 class Netns:

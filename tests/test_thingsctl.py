@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pytest
 
+import lab as L
+
 REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / "build"
+BUILD = Path(L.BUILD)
 THINGSCTL = BUILD / "thingsctl"
 THINGSD = BUILD / "thingsd"
 ABI = REPO / "maps" / "things_abi.h"
@@ -51,8 +53,8 @@ REASONS = abi_names("THINGS_REASONS")
 
 @pytest.fixture(scope="module", autouse=True)
 def binaries():
-    targets = [str(p.relative_to(REPO)) for p in (THINGSCTL, THINGSD)]
-    proc = subprocess.run(["make", "-C", str(REPO), *targets],
+    targets = [str(p) for p in (THINGSCTL, THINGSD)]
+    proc = subprocess.run(["make", "-C", str(REPO), *L.MAKE_VARS, *targets],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         pytest.fail(f"make {' '.join(targets)} failed:\n{proc.stdout}{proc.stderr}")

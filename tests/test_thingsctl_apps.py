@@ -28,13 +28,15 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+
+import lab as L
 from PIL import Image
 
 from lab import ensure_bpffs
 from test_thingsctl import abi_names
 
 REPO = Path(__file__).resolve().parent.parent
-THINGSCTL = REPO / "build" / "thingsctl"
+THINGSCTL = Path(L.BUILD) / "thingsctl"
 BPFFS = Path("/sys/fs/bpf")
 
 KINDS = abi_names("THINGS_KINDS")

@@ -13,8 +13,10 @@ from typing import NamedTuple
 
 from scapy.layers.l2 import Ether
 
+import lab as L
+
 REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / "build"
+BUILD = Path(L.BUILD)
 TESTRUN = BUILD / "xdp-testrun"
 BPF_OBJ = BUILD / "things.bpf.o"
 

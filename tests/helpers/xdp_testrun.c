@@ -21,6 +21,7 @@
 #include "maps.h"
 #include "names.h"
 #include "prefix.h"
+#include "xdp_testrun.h"
 
 #define DEFAULT_OBJ	"build/things.bpf.o"
 #define DEFAULT_PROG	"things_xdp"
@@ -39,10 +40,8 @@ struct iface_entry {
 	unsigned char mac[6];
 };
 
-struct app_entry {
-	__u32 app_id;
-	struct things_app_cfg cfg;
-};
+/* --app: the same as what --json watches. */
+#define app_entry jwatch_app
 
 struct story_entry {
 	struct things_prefix_key dest;
@@ -71,6 +70,7 @@ struct options {
 	int stats;
 	int stats_each;
 	int fast;
+	int json;
 };
 
 static const char *const verdict_names[] = {
@@ -90,7 +90,7 @@ static void usage(FILE *out)
 		"                   [--story DEST,app=ID,story=N,hops=N[,bits=N]]...\n"
 		"                   [--line APP,STORY,SLOT,ADDR[,NAME]]...\n"
 		"                   [--ifindex N] [--fast] [--stats]\n"
-		"                   [--stats-each]\n"
+		"                   [--stats-each] [--json]\n"
 		"                   [-v] [-h]\n"
 		"\n"
 		"Runs each packet read from stdin (one per line, in hex) through the XDP\n"
@@ -112,6 +112,10 @@ static void usage(FILE *out)
 		"                  \"reason NAME PACKETS\", \"app ID ACTION PACKETS\"\n"
 		"  --stats-each    end each packet's line with the counters it moved:\n"
 		"                  \" reason=NAME:PACKETS\", \" app=ID:ACTION:PACKETS\"\n"
+		"  --json          one JSON line per packet instead: verdict, output frame,\n"
+		"                  the counters it moved and every change to the state of\n"
+		"                  the --app apps; a frame the kernel refuses gets an\n"
+		"                  \"error\" line; a last line with their whole state\n"
 		"  -v              more log output (twice for libbpf debug)\n"
 		"  -h, --help      this text\n");
 }
@@ -403,6 +407,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "fast", no_argument, NULL, 'f' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "stats-each", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -461,6 +466,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'S':
 			o->stats_each = 1;
+			break;
+		case 'J':
+			o->json = 1;
 			break;
 		case 'v':
 			/* One past debug lets libbpf's own debug output through. */
@@ -605,7 +613,8 @@ static void print_frame(__u32 retval, const unsigned char *data, __u32 len)
 
 /* Runs every stdin packet; with stats_each, each output line also names
  * the counters that packet moved. The counters end up in *cur. */
-static int run_packets(int prog_fd, const struct options *o, struct counters *cur)
+static int run_packets(int prog_fd, const struct options *o, struct counters *cur,
+		       struct jwatch *jw)
 {
 	unsigned char *out = malloc(DATA_OUT_MAX);
 	struct counters *prev = NULL;
@@ -654,6 +663,11 @@ static int run_packets(int prog_fd, const struct options *o, struct counters *cu
 		ctx.data_end = (__u32)len;
 
 		err = bpf_prog_test_run_opts(prog_fd, &opts);
+		if (jw) {
+			if (jwatch_frame(jw, err ? errno : 0, opts.retval, out, opts.data_size_out))
+				goto cleanup;
+			continue;
+		}
 		if (err) {
 			pr_err("stdin line %lu: BPF_PROG_TEST_RUN of a %ld-byte frame failed: %s\n",
 			       lineno, len, strerror(errno));
@@ -812,6 +826,17 @@ static int fill_maps(struct bpf_object *obj, const struct options *o)
 	return o->fast ? fill_fast_table(obj, prefixes_fd) : 0;
 }
 
+/* The highest app id a prefix names that the stats map has room for. */
+static __u32 max_app_id(const struct options *o)
+{
+	__u32 max = 0;
+
+	for (size_t i = 0; i < o->n_prefixes; i++)
+		if (o->prefixes[i].val.app_id < THINGS_MAX_APPS && o->prefixes[i].val.app_id > max)
+			max = o->prefixes[i].val.app_id;
+	return max;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -821,6 +846,7 @@ int main(int argc, char **argv)
 	};
 	struct counters *counters = NULL;
 	struct bpf_object *obj = NULL;
+	struct jwatch *jw = NULL;
 	struct bpf_program *prog;
 	int ret = 1, err;
 
@@ -862,7 +888,14 @@ int main(int argc, char **argv)
 	}
 	if (counters_open(obj, counters))
 		goto cleanup;
-	if (run_packets(bpf_program__fd(prog), &o, counters))
+	if (o.json) {
+		jw = jwatch_open(obj, o.apps, o.n_apps, max_app_id(&o));
+		if (!jw)
+			goto cleanup;
+	}
+	if (run_packets(bpf_program__fd(prog), &o, counters, jw))
+		goto cleanup;
+	if (jw && jwatch_final(jw))
 		goto cleanup;
 	if (o.stats) {
 		if (counters_read(counters))
@@ -875,6 +908,7 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 cleanup:
+	jwatch_close(jw);
 	free(counters);
 	bpf_object__close(obj);
 	free(o.prefixes);
