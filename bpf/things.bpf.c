@@ -253,10 +253,10 @@ int things_xdp(struct xdp_md *ctx)
 	__u32 app = 0;
 	__u16 flags = 0;
 	enum things_reason r;
-	__u16 proto;
+	int proto;
 
 	proto = eth_parse(&p);
-	if (!proto)
+	if (proto < 0)
 		r = THINGS_R_PASS_TRUNCATED;
 	else if (proto != ETH_P_IPV6)
 		r = THINGS_R_PASS_NOT_IPV6;

@@ -12,22 +12,23 @@ struct vlan_tag {
 };
 
 /* Parses Ethernet and at most one 802.1Q/802.1ad tag. Sets p->l2_len and
- * returns the EtherType of the payload, or 0 if the frame is too short. */
-static __always_inline __u16 eth_parse(struct pkt *p)
+ * returns the EtherType of the payload, or -1 if the frame is too short
+ * (not 0: that is an EtherType a frame can carry). */
+static __always_inline int eth_parse(struct pkt *p)
 {
 	struct ethhdr *eth = p->data;
 	struct vlan_tag *vlan;
 	__u16 proto;
 
 	if ((void *)(eth + 1) > p->data_end)
-		return 0;
+		return -1;
 	proto = bpf_ntohs(eth->h_proto);
 	p->l2_len = sizeof(*eth);
 	if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
 		return proto;
 	vlan = (void *)(eth + 1);
 	if ((void *)(vlan + 1) > p->data_end)
-		return 0;
+		return -1;
 	p->l2_len += sizeof(*vlan);
 	return bpf_ntohs(vlan->inner_proto);
 }
