@@ -86,7 +86,8 @@ BENCH_BIN      := $(BUILD)/bench/micro
 LOADGEN_BIN    := $(BUILD)/bench/loadgen
 TCPBENCH_BIN   := $(BUILD)/bench/tcpbench
 
-.PHONY: all deps selftest test demo bench bench-micro install clean help
+.PHONY: all deps selftest test test-sanitize demo bench bench-micro install clean help \
+	fuzz fuzz-build fuzz-smoke fuzz-dataplane
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(if $(THINGS_WEB_SRCS),$(THINGS_WEB_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
@@ -181,6 +182,65 @@ $(LOADGEN_BIN): $(LOADGEN_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD
 
 $(TCPBENCH_BIN): $(TCPBENCH_SRCS) $(LIBTHINGS) $(LIB_HDRS) | $(BUILD)/bench
 	$(CC_ALL) $(TCPBENCH_SRCS) $(LIBTHINGS) $(LINK_FLAGS) -o $@
+
+# libFuzzer targets, one per parser of untrusted or operator input, with
+# ASan and UBSan; built with clang whatever CC is (gcc has no libFuzzer).
+FUZZ_TARGETS := config story control tcprules proxyproto things_ping
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Imaps \
+	-Iuserspace/lib -Ifuzz
+FUZZ_LIB_OBJS := $(patsubst userspace/lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+FUZZ_EXTRA_control := userspace/thingsd/control_parse.c
+FUZZ_EXTRA_things_ping := $(filter-out %/main.c %/send.c %/replies.c,$(THINGS_PING_SRCS))
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_ARGS := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+
+$(BUILD)/fuzz/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: fuzz/%/harness.c fuzz/fuzz.c fuzz/fuzz.h $(FUZZ_LIB_OBJS) $(THINGS_PING_HDRS) \
+		$(THINGSD_HDRS) $(FUZZ_EXTRA_control) $(FUZZ_EXTRA_things_ping)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -Iuserspace/thingsd \
+		-Iuserspace/things-ping $< fuzz/fuzz.c $(FUZZ_EXTRA_$*) $(FUZZ_LIB_OBJS) \
+		$(LDLIBS) -lpng -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# Every kept crash replayed, then FUZZ_SMOKE_SECONDS of fuzzing per target
+# from its corpus; what it finds new goes to $(BUILD), not to the corpus.
+fuzz-smoke: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		bin=$(BUILD)/fuzz/fuzz_$$t; \
+		crashes=$$(ls fuzz/$$t/crashes/* 2>/dev/null); \
+		if [ -n "$$crashes" ]; then $$bin $(FUZZ_ARGS) $$crashes || exit 1; fi; \
+		rm -rf $(BUILD)/fuzz/$$t.new && mkdir -p $(BUILD)/fuzz/$$t.new; \
+		echo "fuzz-smoke: $$t for $(FUZZ_SMOKE_SECONDS) s"; \
+		$$bin $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+			-artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/$$t.new fuzz/$$t/corpus \
+			2> $(BUILD)/fuzz/$$t.log || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -h "stat::number_of_executed_units" $(BUILD)/fuzz/$$t.log; \
+	done
+
+# Long runs, FUZZ_SECONDS per target (FUZZ_TARGETS to choose): new inputs
+# join the corpus in the tree, crashes go to fuzz/TARGET/crashes/ to be
+# kept as regressions once fixed.
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/$$t/crashes; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz_$$t $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=fuzz/$$t/crashes/ fuzz/$$t/corpus \
+			2> $(BUILD)/fuzz/$$t.log || { tail -40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+		grep -h "stat::number_of_executed_units" $(BUILD)/fuzz/$$t.log; \
+	done
+
+# Differential fuzzing of the data plane against its model, as long as asked.
+SECONDS ?= 600
+fuzz-dataplane: $(BPF_OBJS) $(TESTRUN_BIN)
+	$(PYTHON) tests/fuzz_dataplane.py --build $(BUILD) --seconds $(SECONDS)
 
 selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 	$(SELFTEST_BIN) -o $(BUILD)/things.bpf.o

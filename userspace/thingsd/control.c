@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "control_parse.h"
 #include "control_proto.h"
 #include "log.h"
 #include "thingsd.h"
@@ -168,36 +169,6 @@ static enum role peer_role(const struct control *ctl, int fd)
 	return role;
 }
 
-/* One JSON object and nothing after it but white space. */
-static json_object *parse_request(const char *buf, size_t n, const char **why)
-{
-	struct json_tokener *tok = json_tokener_new();
-	json_object *req;
-	size_t end;
-
-	if (!tok) {
-		*why = "out of memory";
-		return NULL;
-	}
-	req = json_tokener_parse_ex(tok, buf, (int)n);
-	end = json_tokener_get_parse_end(tok);
-	if (!req || json_tokener_get_error(tok) != json_tokener_success) {
-		*why = "the request is not JSON";
-		json_object_put(req);
-		req = NULL;
-	} else if (strspn(buf + end, " \t\r\n") != n - end) {
-		*why = "the request has bytes after its JSON object";
-		json_object_put(req);
-		req = NULL;
-	} else if (!json_object_is_type(req, json_type_object)) {
-		*why = "the request is not a JSON object";
-		json_object_put(req);
-		req = NULL;
-	}
-	json_tokener_free(tok);
-	return req;
-}
-
 /*
  * Reads a request and the descriptor that may come with it (SCM_RIGHTS,
  * for tcp-register): *passed is the first one or -1. Any others, and all of
@@ -270,7 +241,7 @@ static bool answer(struct control *ctl, struct thingsd *d, int fd, bool must)
 		goto send;
 	}
 	ctl->buf[n] = '\0';
-	req = parse_request(ctl->buf, (size_t)n, &why);
+	req = control_parse_request(ctl->buf, (size_t)n, &why);
 	if (!req) {
 		reply = control_error("%s", why);
 		goto send;

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "control_parse.h"
 #include "log.h"
 #include "names.h"
 #include "prefix.h"
@@ -94,116 +95,6 @@ static json_object *status(struct thingsd *d)
 	return o;
 }
 
-/* Only the fields listed (NULL-terminated) may be in o. */
-static const char *unknown_field(json_object *o, const char *const *allowed)
-{
-	json_object_object_foreach(o, key, val) {
-		bool ok = false;
-
-		(void)val;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = !strcmp(key, *a);
-		if (!ok)
-			return key;
-	}
-	return NULL;
-}
-
-/* A string field: 0 (absent: *out NULL), or -1 if it is not a string. */
-static int get_str(json_object *o, const char *key, const char **out)
-{
-	json_object *v;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(o, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-/* A JSON value as the config file would spell it, if its type is the one
- * the key takes. */
-static int value_text(json_object *v, int type, char *buf, size_t len)
-{
-	switch (type) {
-	case THINGS_CFG_STRING:
-		if (!json_object_is_type(v, json_type_string))
-			return -1;
-		snprintf(buf, len, "%s", json_object_get_string(v));
-		return strlen(json_object_get_string(v)) < len ? 0 : -1;
-	case THINGS_CFG_BOOL:
-		if (!json_object_is_type(v, json_type_boolean))
-			return -1;
-		snprintf(buf, len, "%s", json_object_get_boolean(v) ? "yes" : "no");
-		return 0;
-	case THINGS_CFG_UINT:
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
-			return -1;
-		snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
-		return 0;
-	}
-	return -1;
-}
-
-static const char *const type_words[] = {
-	[THINGS_CFG_STRING] = "a string",
-	[THINGS_CFG_BOOL] = "true or false",
-	[THINGS_CFG_UINT] = "a whole number",
-};
-
-/* Builds a config app from a request, with the config's own rules. */
-static const char *parse_app(json_object *j, struct things_cfg_app *app)
-{
-	static char msg[320];
-	const char *name, *why;
-	bool has_kind = false;
-	int key;
-
-	if (!json_object_is_type(j, json_type_object))
-		return "\"app\" must be an object";
-	if (get_str(j, "name", &name) || !name)
-		return "app needs a \"name\" string";
-	if (things_cfg_app_init(app, name, &why))
-		return why;
-	json_object_object_foreach(j, k, v) {
-		int type = things_cfg_app_key_type(k);
-		char text[THINGS_TCP_EXEC_MAX];
-
-		if (!strcmp(k, "name"))
-			continue;
-		/* Stories are files the config names and SIGHUP reads again: a
-		 * trace app lives in the config file. */
-		if (!strcmp(k, "story") || (!strcmp(k, "kind") &&
-		    json_object_is_type(v, json_type_string) &&
-		    !strcmp(json_object_get_string(v), "trace")))
-			return "trace apps are added in the config file, not at run time: their "
-			       "stories are files that thingsd reads again on reload";
-		if (type < 0) {
-			snprintf(msg, sizeof(msg), "unknown field \"%.40s\" in \"app\"", k);
-			return msg;
-		}
-		if (value_text(v, type, text, sizeof(text))) {
-			snprintf(msg, sizeof(msg), "field \"%s\" must be %s", k, type_words[type]);
-			return msg;
-		}
-		if (things_cfg_app_set(app, k, text, &why)) {
-			snprintf(msg, sizeof(msg), "field \"%s\": %s", k, why);
-			return msg;
-		}
-		has_kind |= !strcmp(k, "kind");
-	}
-	if (!has_kind)
-		things_cfg_app_set(app, "kind", "echo", &why);
-	if (things_cfg_app_finish(app, &key, &why)) {
-		snprintf(msg, sizeof(msg), "%s%s%s", key >= 0 ? things_cfg_app_key_name(key) : "",
-			 key >= 0 ? ": " : "", why);
-		return msg;
-	}
-	return NULL;
-}
-
 struct command {
 	const char *name;
 	const char *const fields[3];	/* besides "command" */
@@ -213,7 +104,7 @@ struct command {
 
 static json_object *need_name(json_object *req, const char *cmd, const char **name)
 {
-	if (get_str(req, "name", name))
+	if (control_get_str(req, "name", name))
 		return control_error("field \"name\" must be a string");
 	if (!*name)
 		return control_error("%s needs a \"name\"", cmd);
@@ -290,7 +181,7 @@ static json_object *cmd_app_add(struct thingsd *d, json_object *req, int fd)
 
 	if (!json_object_object_get_ex(req, "app", &j))
 		return control_error("app-add needs an \"app\" object");
-	why = parse_app(j, &app);
+	why = control_parse_app(j, &app);
 	if (why)
 		return control_error("%s", why);
 	if (apply_app_add(d, &app, &why))
@@ -370,7 +261,7 @@ json_object *control_handle(struct thingsd *d, json_object *req, bool admin, int
 {
 	const char *cmd, *bad;
 
-	if (get_str(req, "command", &cmd))
+	if (control_get_str(req, "command", &cmd))
 		return control_error("field \"command\" must be a string");
 	if (!cmd)
 		return control_error("request has no \"command\"");
@@ -382,7 +273,7 @@ json_object *control_handle(struct thingsd *d, json_object *req, bool admin, int
 			continue;
 		for (int f = 0; f < 3 && c->fields[f]; f++)
 			allowed[f + 1] = c->fields[f];
-		bad = unknown_field(req, allowed);
+		bad = control_unknown_field(req, allowed);
 		if (bad)
 			return control_error("%s takes no field \"%.40s\"", cmd, bad);
 		if (c->changes && !admin)
