@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scapy.layers.inet import TCP, UDP  # noqa: E402
 from scapy.layers.inet6 import (  # noqa: E402
     ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, ICMPv6ND_RS, IPv6,
-    IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+    IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, in6_chksum)
 from scapy.layers.l2 import Dot1AD, Dot1Q, Ether  # noqa: E402
 from scapy.packet import Raw  # noqa: E402
 
@@ -285,15 +285,17 @@ def compare(frame, got, want):
 
 
 def scapy_checksum(frame):
-    """(sent, right) for the checksum of the message after the IPv6 header,
-    as scapy dissects and recomputes it; None if it finds none."""
-    pkt = Ether(frame)
-    layer = pkt.getlayer(IPv6)
-    if layer is None or not hasattr(layer.payload, "cksum"):
+    """(sent, right) for the checksum of the message right after the IPv6
+    header, right as scapy's in6_chksum() sums the bytes as they are (not
+    as scapy would build them again); None if there is no such message."""
+    ip = Ether(frame).getlayer(IPv6)
+    at = {58: 2, 17: 6, 6: 16}.get(ip.nh) if ip is not None else None
+    msg = bytes(ip.payload)[:ip.plen] if at is not None else b""
+    if len(msg) < at + 2 if at is not None else True:
         return None
-    sent = layer.payload.cksum
-    del layer.payload.cksum
-    return sent, Ether(bytes(pkt)).getlayer(IPv6).payload.cksum
+    sent = int.from_bytes(msg[at:at + 2], "big")
+    right = in6_chksum(ip.nh, ip, msg[:at] + b"\0\0" + msg[at + 2:])
+    return sent, right
 
 
 def scapy_judges(request, reason, out):

@@ -19,6 +19,7 @@
 #include "control.h"
 #include "log.h"
 #include "paths.h"
+#include "privs.h"
 #include "tcp.h"
 #include "thingsd.h"
 
@@ -371,6 +372,8 @@ int main(int argc, char **argv)
 		pr_err("cannot apply %s: %s\n", d.config_path, strerror(-err));
 		goto out_teardown;
 	}
+	if (privs_drop())
+		goto out_teardown;
 	pr_info("running: %d app(s) on %d interface(s), pins in %s\n", d.n_apps, d.n_ifaces,
 		d.cfg.pin_dir);
 

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+"""Least privilege, judged by the kernel: the capabilities a running
+thingsd holds (decoded by capsh), and what other users get when they try
+the control socket and the pinned maps (setpriv runs them as nobody, with
+and without the socket's group and the capabilities things-web has)."""
+
+import grp
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+import lab as L
+
+NOBODY = 65534
+ROUTED = "[app routed]\nkind = echo\nprefix = 2001:db8:1::/48\n"
+# What userspace/thingsd/privs.h says thingsd keeps, by name: capsh names
+# the bits the kernel reports.
+KEPT = {"cap_bpf", "cap_perfmon", "cap_net_admin", "cap_sys_admin", "cap_setuid",
+        "cap_setgid", "cap_kill", "cap_net_bind_service"}
+
+# Run as another user: tries BPF_OBJ_GET on a pin with each access mode,
+# then a write through a read-only descriptor; prints what the kernel said.
+PROBE = r"""
+import ctypes, errno, json, os, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_BPF, OBJ_GET, UPDATE = 321, 7, 2
+RDONLY, WRONLY = 1 << 3, 1 << 4
+def bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(attr, 128)
+    r = libc.syscall(SYS_BPF, cmd, buf, 128)
+    return r if r >= 0 else -ctypes.get_errno()
+def obj_get(path, flags):
+    p = ctypes.create_string_buffer(path.encode())
+    return bpf(OBJ_GET, struct.pack("=QII", ctypes.addressof(p), 0, flags))
+out = {}
+pin = sys.argv[1]
+for name, flags in (("rdwr", 0), ("rdonly", RDONLY), ("wronly", WRONLY)):
+    fd = obj_get(pin, flags)
+    out[name] = "ok" if fd >= 0 else errno.errorcode[-fd]
+    if name == "rdonly" and fd >= 0:
+        key, val = ctypes.create_string_buffer(4), ctypes.create_string_buffer(60)
+        r = bpf(UPDATE, struct.pack("=I4xQQQ", fd, ctypes.addressof(key),
+                                    ctypes.addressof(val), 0))
+        out["write_via_rdonly"] = "ok" if r >= 0 else errno.errorcode[-r]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+try:
+    s.connect(sys.argv[2])
+    s.send(json.dumps({"command": sys.argv[3]}).encode())
+    out["control"] = json.loads(s.recv(65536))
+except OSError as e:
+    out["control"] = errno.errorcode[e.errno]
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    group = "thtest%s" % secrets.token_hex(3)
+    subprocess.run(["groupadd", "--system", group], check=True)
+    lab = L.Lab("privs")
+    try:
+        # Only the socket's own permissions may stop other users.
+        os.chmod(lab.tmp, 0o711)
+        ns = lab.netns("h")
+        d = lab.thingsd(ns, "group = %s\n\n%s" % (group, ROUTED))
+        d.group = group
+        yield d, grp.getgrnam(group).gr_gid
+    finally:
+        lab.close()
+        subprocess.run(["groupdel", group], check=False)
+
+
+def caps(pid):
+    status = dict(line.split(":\t", 1) for line in open("/proc/%d/status" % pid).read()
+                  .splitlines() if ":\t" in line)
+    out = {}
+    for field in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        dec = subprocess.run(["capsh", "--decode=" + status[field].strip()],
+                             capture_output=True, text=True, check=True).stdout
+        names = dec.strip().split("=", 1)[1]
+        out[field] = set(names.split(",")) if names else set()
+    return out
+
+
+def test_thingsd_keeps_only_what_it_needs(daemon):
+    d, _ = daemon
+    with open("/proc/%d/comm" % d.proc.pid) as f:
+        assert f.read().strip() == "thingsd"
+    got = caps(d.proc.pid)
+    assert got["CapEff"] == KEPT and got["CapPrm"] == KEPT and got["CapBnd"] == KEPT, got
+    assert not got["CapInh"] and not got["CapAmb"], got
+    # And it still does its work with them: a reload that adds an app.
+    d.write_conf("group = %s\n\n%s[app board]\nkind = board\nprefix = 2001:db8:1:b0a::/64\n"
+                 % (d.group, ROUTED))
+    d.ctl("reload")
+    assert d.ctl("app", "show", "board").returncode == 0
+    assert caps(d.proc.pid)["CapEff"] == KEPT
+
+
+def probe(d, user_args, command="status"):
+    sock = os.path.join(d.run_dir, "thingsd.sock")
+    res = subprocess.run(["setpriv", *user_args, "--", sys.executable, "-c", PROBE,
+                          os.path.join(d.pin_dir, "apps"), sock, command],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def as_nobody(groups=(), caps=()):
+    args = ["--reuid=%d" % NOBODY, "--regid=%d" % NOBODY]
+    args += ["--groups=" + ",".join(map(str, groups))] if groups else ["--clear-groups"]
+    if caps:
+        c = ",".join("+" + c for c in caps)
+        args += ["--inh-caps=" + c, "--ambient-caps=" + c]
+    return args
+
+
+def test_outsider_gets_neither_socket_nor_maps(daemon):
+    d, _ = daemon
+    got = probe(d, as_nobody(caps=("bpf",)))
+    assert got["control"] == "EACCES", got
+    assert got["rdwr"] == got["rdonly"] == got["wronly"] == "EACCES", got
+
+
+def test_group_member_reads_but_never_writes(daemon):
+    d, gid = daemon
+    got = probe(d, as_nobody(groups=(gid,)))
+    assert got["control"]["ok"] is True and got["control"]["result"]["running"], got
+    denied = probe(d, as_nobody(groups=(gid,)), command="reload")["control"]
+    assert denied["ok"] is False and "permission denied" in denied["error"], denied
+    # The pins are root's: a member with CAP_BPF opens none of them.
+    got = probe(d, as_nobody(groups=(gid,), caps=("bpf",)))
+    assert got["rdwr"] == got["rdonly"] == got["wronly"] == "EACCES", got
+
+
+def test_reader_with_web_privileges_cannot_write(daemon):
+    """things-web's unit grants CAP_BPF and CAP_DAC_READ_SEARCH: enough to
+    open a map read-only, never for writing, and a read-only descriptor
+    writes nothing."""
+    d, _ = daemon
+    got = probe(d, as_nobody(caps=("bpf", "dac_read_search")))
+    assert got["rdonly"] == "ok", got
+    assert got["rdwr"] == "EACCES" and got["wronly"] == "EACCES", got
+    assert got["write_via_rdonly"] == "EPERM", got

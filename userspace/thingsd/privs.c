@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Once set up, thingsd keeps only the capabilities that reloading, running
+ * TCP targets and tearing down need, and drops the rest from its bounding
+ * set too, so that neither it nor anything it runs can get them back by
+ * exec. Why each one stays is in privs.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privs.h"
+
+static int last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	int last = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+static int kept(int cap)
+{
+	static const int keep[] = { THINGSD_KEPT_CAPS };
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (keep[i] == cap)
+			return 1;
+	return 0;
+}
+
+int privs_drop(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int last = last_cap();
+
+	/* The bounding set first: dropping from it takes CAP_SETPCAP, which
+	 * goes next. */
+	for (int cap = 0; cap <= last; cap++)
+		if (!kept(cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
+			pr_err("cannot drop capability %d from the bounding set: %s\n", cap,
+			       strerror(errno));
+			return -errno;
+		}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+		pr_err("cannot clear the ambient capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	if (syscall(SYS_capget, &hdr, data)) {
+		pr_err("cannot read the capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < 2; i++) {
+		__u32 mask = 0;
+
+		for (int bit = 0; bit < 32; bit++)
+			if (kept(32 * i + bit))
+				mask |= 1U << bit;
+		data[i].permitted &= mask;
+		data[i].effective = data[i].permitted;
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data)) {
+		pr_err("cannot drop capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	pr_debug("capabilities dropped to those thingsd needs after setup\n");
+	return 0;
+}

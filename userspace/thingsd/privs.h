@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef THINGSD_PRIVS_H
+#define THINGSD_PRIVS_H
+
+/*
+ * The capabilities thingsd keeps once it is set up, and why:
+ *   CAP_BPF         maps and programs: new apps on reload, pins, sockmap
+ *   CAP_PERFMON     libxdp's dispatcher is an freplace (BPF_PROG_TYPE_EXT)
+ *                   program, which the kernel loads only with it
+ *   CAP_NET_ADMIN   attaching XDP and sk_lookup, routes, allmulticast
+ *   CAP_SYS_ADMIN   libxdp finds the programs attached to an interface by
+ *                   id (BPF_PROG_GET_FD_BY_ID), to attach beside them and to
+ *                   detach ours on exit: the kernel asks for it there alone
+ *   CAP_SETUID, CAP_SETGID   inetd targets and servers run as their user=
+ *   CAP_KILL        ending those children, and relay workers, past timeout
+ *   CAP_NET_BIND_SERVICE     a reload's new socketbox or inetd ports below 1024
+ * Not kept: CAP_NET_RAW (thingsd opens no raw socket), CAP_DAC_OVERRIDE
+ * and CAP_DAC_READ_SEARCH (story files and socketbox sockets must be
+ * readable and writable by thingsd's user), CAP_CHOWN (the control socket
+ * is made once, at start), CAP_SETPCAP and everything else.
+ */
+#define THINGSD_KEPT_CAPS CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_SETUID, \
+	CAP_SETGID, CAP_KILL, CAP_NET_BIND_SERVICE
+
+/* Drops every other capability, from the bounding set too. 0 or -errno. */
+int privs_drop(void);
+
+#endif
