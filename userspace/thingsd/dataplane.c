@@ -318,11 +318,6 @@ static bool prog_is_ours(const struct dataplane *dp, __u32 prog_id)
 	return ours;
 }
 
-static bool is_things_prog(struct xdp_program *p)
-{
-	return !strcmp(xdp_program__name(p), THINGS_PIN_PROG_XDP);
-}
-
 /* The program this daemon runs (either of the two it may attach). */
 static bool is_current(const struct dataplane *dp, __u32 id)
 {
@@ -330,11 +325,69 @@ static bool is_current(const struct dataplane *dp, __u32 id)
 		      (dp->prog && id == xdp_program__id(dp->prog)));
 }
 
+static enum dp_owner owner_of_id(const struct dataplane *dp, __u32 id, const char *name)
+{
+	if (prog_is_ours(dp, id))
+		return DP_OURS;
+	return !strcmp(name, THINGS_PIN_PROG_XDP) ? DP_OTHER_THINGS : DP_FOREIGN;
+}
+
 static enum dp_owner owner_of(const struct dataplane *dp, struct xdp_program *p)
 {
-	if (prog_is_ours(dp, xdp_program__id(p)))
-		return DP_OURS;
-	return is_things_prog(p) ? DP_OTHER_THINGS : DP_FOREIGN;
+	return owner_of_id(dp, xdp_program__id(p), xdp_program__name(p));
+}
+
+/* The program attached on ifindex without libxdp's dispatcher. */
+struct direct_prog {
+	__u32 id;			/* 0: none */
+	enum xdp_attach_mode mode;
+	char name[BPF_OBJ_NAME_LEN];
+};
+
+/*
+ * Reads what the kernel says runs on ifindex: 1 when it is one program
+ * attached directly (or none: d->id 0), 0 when it is libxdp's dispatcher,
+ * whose programs only libxdp lists. libxdp 1.3's
+ * xdp_multiprog__get_from_ifindex() leaks a descriptor of the program it
+ * finds, one per call (fixed in 1.4): a daemon that asks on every reload
+ * and status request must not ask it when it need not.
+ */
+static int direct_prog(int ifindex, struct direct_prog *d)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd;
+
+	memset(d, 0, sizeof(*d));
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_NONE:
+		return 1;
+	case XDP_ATTACHED_DRV:
+		d->mode = XDP_MODE_NATIVE;
+		break;
+	case XDP_ATTACHED_SKB:
+		d->mode = XDP_MODE_SKB;
+		break;
+	default:
+		return 0;
+	}
+	fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	if (!strcmp(info.name, "xdp_dispatcher"))
+		return 0;
+	d->id = q.prog_id;
+	snprintf(d->name, sizeof(d->name), "%s", info.name);
+	return 1;
 }
 
 const char *dataplane_owner_name(enum dp_owner o)
@@ -360,11 +413,23 @@ const char *dataplane_owner_name(enum dp_owner o)
 static enum dp_owner examine(const struct dataplane *dp, int ifindex, enum xdp_attach_mode *mode,
 			     bool *current, char *name, size_t name_len, __u32 *id)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 	enum dp_owner best = DP_NONE;
+	struct direct_prog dp1;
 
 	*current = false;
+	if (direct_prog(ifindex, &dp1)) {
+		if (!dp1.id)
+			return DP_NONE;
+		*mode = dp1.mode;
+		best = owner_of_id(dp, dp1.id, dp1.name);
+		*current = best == DP_OURS && is_current(dp, dp1.id);
+		snprintf(name, name_len, "%s", dp1.name);
+		*id = dp1.id;
+		return best;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp) || !mp)
 		return DP_NONE;
 	*mode = xdp_multiprog__attach_mode(mp);
@@ -410,11 +475,28 @@ enum dp_owner dataplane_query(const struct dataplane *dp, int ifindex, enum xdp_
  * keep_current. Never anyone else's. */
 static int detach_ours(const struct dataplane *dp, int ifindex, bool keep_current)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
 	enum xdp_attach_mode mode;
-	int err = (int)libxdp_get_error(mp);
+	struct direct_prog d1;
+	int err;
 
+	if (direct_prog(ifindex, &d1)) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+
+		if (!d1.id || !prog_is_ours(dp, d1.id) || (keep_current && is_current(dp, d1.id)))
+			return 0;
+		/* Only if it is still that program: never one attached since. */
+		opts.old_prog_fd = bpf_prog_get_fd_by_id(d1.id);
+		if (opts.old_prog_fd < 0)
+			return 0;
+		err = bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE | (d1.mode == XDP_MODE_SKB ?
+				     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE), &opts) ? -errno : 0;
+		close(opts.old_prog_fd);
+		return err;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	err = (int)libxdp_get_error(mp);
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	if (!mp)
