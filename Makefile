@@ -40,7 +40,7 @@ DEB_PACKAGES := clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	python3 python3-pytest python3-scapy libinih-dev libjson-c-dev libmnl-dev \
 	ndppd ethtool libpng-dev python3-pil libmicrohttpd-dev chromium chromium-driver \
 	python3-selenium prometheus wrk curl iputils-tracepath nsd bind9-dnsutils bind9-utils \
-	busybox nginx haproxy socat openssh-server
+	busybox nginx haproxy socat openssh-server libclang-rt-14-dev libcap2-bin systemd
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
@@ -97,7 +97,10 @@ help:
 	@echo "make            build everything into $(BUILD)/"
 	@echo "make deps       install the Debian packages (apt-get; idempotent)"
 	@echo "make selftest   run the BPF_PROG_TEST_RUN selftests"
-	@echo "make test       deps + build + selftests + pytest suite"
+	@echo "make test       deps + build + selftests + short fuzzing + pytest suite"
+	@echo "make test-sanitize  the suite again against SANITIZE=1's build"
+	@echo "make fuzz       libFuzzer, FUZZ_SECONDS per target (FUZZ_TARGETS)"
+	@echo "make fuzz-dataplane SECONDS=N  the data plane against its model"
 	@echo "make demo       deps + build + a live demo in network namespaces"
 	@echo "make bench      deps + build + throughput against the kernel, ndppd and"
 	@echo "                a minimal XDP responder, and the micro-benchmark (BENCH_ARGS);"
@@ -267,7 +270,18 @@ bench: deps
 test: deps
 	$(MAKE) all
 	$(MAKE) selftest
+	$(MAKE) fuzz-smoke
 	$(PYTHON) -m pytest -q tests
+
+# The same suite against ASan, UBSan and LeakSanitizer builds of every
+# program (build/sanitize); a report from any program fails it. The
+# differential fuzzing and the soak run shorter here: their figures come
+# from the plain pass, and the sanitizers watch the same code paths.
+test-sanitize: deps
+	$(MAKE) SANITIZE=1 all
+	$(MAKE) SANITIZE=1 selftest
+	THINGS_SANITIZE=1 THINGS_FUZZ_FRAMES=20000 THINGS_SOAK_SECONDS=60 \
+		$(PYTHON) -m pytest -q tests
 
 demo: deps
 	$(MAKE) all
