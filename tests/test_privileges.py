@@ -160,3 +160,16 @@ def test_units_score_as_the_readme_says(unit):
     assert score <= 4.0, line[0]
     readme = open(os.path.join(L.REPO, "README.md")).read()
     assert "%s: %.1f" % (os.path.basename(unit), score) in readme
+
+
+def test_programs_run_as_root_keep_the_bounding_set():
+    """An inetd target without user= runs as root and may need any of
+    root's powers (sshd -i chroots): the bounding set stays whole for it,
+    while thingsd's own capabilities drop all the same."""
+    with L.Lab("privs-root") as lab:
+        ns = lab.netns("h")
+        d = lab.thingsd(ns, ROUTED + L.tcp_app("cat", "2001:db8:1:c::/64", "inetd:/bin/cat"))
+        got = caps(d.proc.pid)
+        assert got["CapEff"] == KEPT and got["CapPrm"] == KEPT, got
+        assert got["CapBnd"] > KEPT and "cap_sys_chroot" in got["CapBnd"], got
+        assert "bounding set stays whole" in d.read_log()

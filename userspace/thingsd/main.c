@@ -192,10 +192,15 @@ static void reload(struct thingsd *d)
 	}
 	warn_gateways(d->config_path, &cfg);
 	err = apply_config(d, &cfg);
-	if (err)
+	if (err) {
 		pr_err("reload: %s\n", strerror(-err));
-	else
-		pr_info("reloaded: %d app(s), %d interface(s)\n", d->n_apps, d->n_ifaces);
+		return;
+	}
+	pr_info("reloaded: %d app(s), %d interface(s)\n", d->n_apps, d->n_ifaces);
+	if (!d->root_children && privs_root_children(&d->cfg))
+		pr_warn("programs to run as root (inetd or exec without user=) since the "
+			"start: they get only thingsd's capabilities; restart thingsd to give "
+			"them root's\n");
 }
 
 /* Returns when asked to stop: 0, or -errno if the event loop broke. */
@@ -372,7 +377,11 @@ int main(int argc, char **argv)
 		pr_err("cannot apply %s: %s\n", d.config_path, strerror(-err));
 		goto out_teardown;
 	}
-	if (privs_drop())
+	d.root_children = privs_root_children(&d.cfg);
+	if (d.root_children)
+		pr_info("programs run as root (inetd or exec without user=): the capability "
+			"bounding set stays whole for them\n");
+	if (privs_drop(d.root_children))
 		goto out_teardown;
 	pr_info("running: %d app(s) on %d interface(s), pins in %s\n", d.n_apps, d.n_ifaces,
 		d.cfg.pin_dir);

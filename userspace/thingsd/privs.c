@@ -3,7 +3,8 @@
  * Once set up, thingsd keeps only the capabilities that reloading, running
  * TCP targets and tearing down need, and drops the rest from its bounding
  * set too, so that neither it nor anything it runs can get them back by
- * exec. Why each one stays is in privs.h.
+ * exec (unless it runs programs as root, which may need them). Why each
+ * one stays is in privs.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "privs.h"
 
@@ -39,7 +41,19 @@ static int kept(int cap)
 	return 0;
 }
 
-int privs_drop(void)
+bool privs_root_children(const struct things_config *cfg)
+{
+	for (int i = 0; i < cfg->n_apps; i++) {
+		const struct things_cfg_app *a = &cfg->apps[i];
+
+		if (a->kind == THINGS_KIND_TCP && !a->user[0] &&
+		    (a->target == THINGS_TCP_INETD || a->exec[0]))
+			return true;
+	}
+	return false;
+}
+
+int privs_drop(bool keep_bounding)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
@@ -47,7 +61,7 @@ int privs_drop(void)
 
 	/* The bounding set first: dropping from it takes CAP_SETPCAP, which
 	 * goes next. */
-	for (int cap = 0; cap <= last; cap++)
+	for (int cap = 0; cap <= last && !keep_bounding; cap++)
 		if (!kept(cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
 			pr_err("cannot drop capability %d from the bounding set: %s\n", cap,

@@ -14,6 +14,8 @@
  *   CAP_SETUID, CAP_SETGID   inetd targets and servers run as their user=
  *   CAP_KILL        ending those children, and relay workers, past timeout
  *   CAP_NET_BIND_SERVICE     a reload's new socketbox or inetd ports below 1024
+ * With an inetd or exec target that runs as root, the bounding set keeps
+ * everything, for those children; thingsd's own sets drop all the same.
  * Not kept: CAP_NET_RAW (thingsd opens no raw socket), CAP_DAC_OVERRIDE
  * and CAP_DAC_READ_SEARCH (story files and socketbox sockets must be
  * readable and writable by thingsd's user), CAP_CHOWN (the control socket
@@ -22,7 +24,17 @@
 #define THINGSD_KEPT_CAPS CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_SETUID, \
 	CAP_SETGID, CAP_KILL, CAP_NET_BIND_SERVICE
 
-/* Drops every other capability, from the bounding set too. 0 or -errno. */
-int privs_drop(void);
+#include <stdbool.h>
+
+struct things_config;
+
+/* Whether cfg has programs thingsd runs as root (inetd or exec targets
+ * without user=): they may need any of root's powers (sshd -i chroots), so
+ * the bounding set is left to them. */
+bool privs_root_children(const struct things_config *cfg);
+
+/* Drops every other capability, and from the bounding set too unless
+ * keep_bounding. 0 or -errno. */
+int privs_drop(bool keep_bounding);
 
 #endif

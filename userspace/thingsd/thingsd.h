@@ -42,6 +42,7 @@ struct thingsd {
 	struct rtnl *rt;
 	struct tcp *tcp;		/* TCP steering and targets (tcp.h) */
 	bool keep;			/* leave the data plane running on exit */
+	bool root_children;		/* the bounding set was left whole for them */
 	time_t started;
 
 	struct app_state *apps;
