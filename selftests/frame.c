@@ -27,7 +27,9 @@ void frame_init(struct frame *f)
 void frame_put(struct frame *f, const void *data, size_t n)
 {
 	need(f, n);
-	memcpy(f->b + f->len, data, n);
+	/* An empty payload may come as NULL, which memcpy() may not take. */
+	if (n)
+		memcpy(f->b + f->len, data, n);
 	f->len += n;
 }
 
