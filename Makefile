@@ -198,7 +198,7 @@ FUZZ_EXTRA_control := userspace/thingsd/control_parse.c
 FUZZ_EXTRA_things_ping := $(filter-out %/main.c %/send.c %/replies.c,$(THINGS_PING_SRCS))
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
-FUZZ_ARGS := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+FUZZ_ARGS := -close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
 
 $(BUILD)/fuzz/lib/%.o: userspace/lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
