@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "frames.h"
+#include "jitdump.h"
 #include "log.h"
 #include "maps.h"
 #include "micro.h"
@@ -190,6 +191,30 @@ static int parse_uint(const char *opt, const char *text, unsigned long long min,
 	return 0;
 }
 
+/* --case KEY[,KEY...]: only those cases, with the cases they are compared
+ * with. */
+static int select_cases(struct options *o, const char *list)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *k = strtok_r(buf, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		int id;
+
+		for (id = 0; id < C_COUNT && strcmp(cases[id].key, k); id++)
+			;
+		if (id == C_COUNT) {
+			pr_err("--case: no case \"%s\"\n", k);
+			return -EINVAL;
+		}
+		o->only |= 1ULL << id | 1ULL << cases[id].minimal;
+		for (int t = 0; t < TARGET_COUNT; t++)
+			if (targets[t].measured == (enum case_id)id)
+				o->only |= 1ULL << targets[t].reference;
+	}
+	return 0;
+}
+
 /* Returns 0, or 2 for a usage error (after saying what it is). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -201,6 +226,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "near", no_argument, NULL, 'N' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "jited", required_argument, NULL, 'J' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -239,6 +266,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'N':
 			o->near = 1;
+			break;
+		case 'J':
+			o->jited = optarg;
+			break;
+		case 'c':
+			if (select_cases(o, optarg))
+				return 2;
 			break;
 		case 'q':
 			quick = 1;
@@ -911,7 +945,7 @@ static int things_counters_check(struct bench *b)
 		struct things_counter count;
 		int err;
 
-		if (!bench_is_things(c->prog))
+		if (!bench_is_things(c->prog) || !bench_case_on(&b->opt, id))
 			continue;
 		err = things_counter_read(b->stats_fd[c->prog], case_stat(c), &count);
 		if (err) {
@@ -940,7 +974,7 @@ static int measure_all(struct bench *b)
 		return err;
 	for (unsigned int round = 0; round < b->opt.rounds; round++)
 		for (int id = 0; id < C_COUNT; id++)
-			if ((err = measure_round(b, id, round)))
+			if (bench_case_on(&b->opt, id) && (err = measure_round(b, id, round)))
 				return err;
 	for (int id = 0; id < C_COUNT; id++)
 		summarize(&b->result[id], b->opt.rounds);
@@ -1004,7 +1038,9 @@ int main(int argc, char **argv)
 	b.frame_len[FRAME_TRACE_RATED] = (__u32)frame_trace_probe(b.frame[FRAME_TRACE_RATED],
 								  FRAME_TRACE_RATED_DST);
 
-	if ((err = load_programs(&b)) || (err = verify_replies(&b)) || (err = measure_all(&b)))
+	if ((err = load_programs(&b)) ||
+	    (b.opt.jited && (err = jit_dump(b.prog_fd[PROG_THINGS_APPS_FAST], b.opt.jited))) ||
+	    (err = verify_replies(&b)) || (err = measure_all(&b)))
 		goto cleanup;
 	report_table(&b);
 	if (b.opt.json)

@@ -93,11 +93,13 @@ extern const struct bench_target targets[TARGET_COUNT];
 struct options {
 	const char *build;
 	const char *json;
+	const char *jited;	/* PREFIX of things_xdp's machine code and line table */
 	unsigned int repeat;
 	unsigned int rounds;
 	unsigned int prefixes;
 	unsigned long long seed;
 	int near;	/* random prefixes among the real ones */
+	unsigned long long only;	/* bit per case; 0: all */
 	int verbose;
 };
 
@@ -130,6 +132,11 @@ struct bench {
 	int identical[C_COUNT];
 	struct result result[C_COUNT];
 };
+
+static inline int bench_case_on(const struct options *o, enum case_id id)
+{
+	return !o->only || (o->only >> id & 1);
+}
 
 /* The median over the rounds of one case's figure over another's, and the
  * same of their costs above the nop program. */

@@ -242,6 +242,28 @@ static __always_inline enum things_reason dispatch(struct xdp_md *ctx, struct pk
 	return THINGS_R_PASS_ICMP_OTHER;
 }
 
+/*
+ * The usual request: an untagged frame that holds exactly an IPv6 packet
+ * without extension headers, carrying ICMPv6. For it eth_parse() and
+ * ipv6_parse() would find what this sets, and with every offset a
+ * constant, dispatch() compiles to much less work.
+ */
+static __always_inline int usual_frame(struct pkt *p)
+{
+	struct ethhdr *eth = p->data;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+	if ((void *)(ip6 + 1) > p->data_end || eth->h_proto != bpf_htons(ETH_P_IPV6) ||
+	    ip6->version != 6 || ip6->nexthdr != IPPROTO_ICMPV6 ||
+	    sizeof(*eth) + sizeof(*ip6) + bpf_ntohs(ip6->payload_len) != pkt_len(p))
+		return 0;
+	p->l2_len = sizeof(*eth);
+	p->l4_off = sizeof(*eth) + sizeof(*ip6);
+	p->l4_len = bpf_ntohs(ip6->payload_len);
+	p->l4_proto = IPPROTO_ICMPV6;
+	return 1;
+}
+
 SEC("xdp")
 int things_xdp(struct xdp_md *ctx)
 {
@@ -255,6 +277,10 @@ int things_xdp(struct xdp_md *ctx)
 	enum things_reason r;
 	__u16 proto;
 
+	if (usual_frame(&p)) {
+		r = dispatch(ctx, &p, &app, &flags);
+		goto count;
+	}
 	proto = eth_parse(&p);
 	if (!proto)
 		r = THINGS_R_PASS_TRUNCATED;
@@ -263,6 +289,7 @@ int things_xdp(struct xdp_md *ctx)
 	else if ((r = ipv6_parse(&p)) == THINGS_GO_ON)
 		r = dispatch(ctx, &p, &app, &flags);
 
+count:
 	stats_count(app, r, bytes);
 	return reason_verdict(r, flags);
 }

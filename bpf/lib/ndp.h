@@ -180,13 +180,21 @@ static __always_inline void ndp_all_nodes(struct in6_addr *a)
 	a->in6_u.u6_addr32[3] = bpf_htonl(1);
 }
 
-/* The ICMPv6 part of our NA, once the IPv6 header is final: everything but
- * the target, which the caller has put in place. */
+/*
+ * The ICMPv6 part of our NA, once the IPv6 header is final: everything but
+ * the target, which the caller has put in place. The checksum is summed
+ * from the values written, not read back: a word loaded right after it
+ * was stored in smaller pieces waits for them all to reach the cache.
+ */
 static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, struct nd_na *na,
 							const struct things_iface *ifc,
 							__u16 prefix_flags, int dad)
 {
-	__u32 flags = NDP_NA_FLAG_OVERRIDE;
+	const alias_u16 *mac = (const alias_u16 *)ifc->mac;
+	alias_u32 *w = (alias_u32 *)na;
+	__u32 flags = NDP_NA_FLAG_OVERRIDE, type, opt0, opt1;
+	__u16 m0 = mac[0], m1 = mac[1], m2 = mac[2];
+	__u64 sum;
 
 	if (!dad)
 		flags |= NDP_NA_FLAG_SOLICITED;
@@ -197,16 +205,19 @@ static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, str
 	ip6->nexthdr = IPPROTO_ICMPV6;
 	ip6->hop_limit = 255;
 
-	na->msg.type = NDP_TYPE_NA;
-	na->msg.code = 0;
-	na->msg.cksum = 0;
-	na->msg.reserved_or_flags = bpf_htonl(flags);
-	na->tlla.type = NDP_OPT_TLLA;
-	na->tlla.len = 1;
-	__builtin_memcpy(na->tlla.addr, ifc->mac, ETH_ALEN);
-	na->msg.cksum = (__be16)~csum_fold(ndp_sum32(
-		csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6),
-		(__u32 *)na));
+	/* Each word as a 32-bit load of it would read it: type and code,
+	 * flags, then the option (type, length, MAC). */
+	type = words16(bpf_htons(NDP_TYPE_NA << 8), 0);
+	opt0 = words16(bpf_htons(NDP_OPT_TLLA << 8 | 1), m0);
+	opt1 = words16(m1, m2);
+	sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6);
+	/* 64-bit sums: a 32-bit one would wrap. */
+	sum = sum + type + bpf_htonl(flags) + opt0 + opt1;
+	sum = sum + w[2] + w[3] + w[4] + w[5];	/* the target */
+	w[0] = words16(bpf_htons(NDP_TYPE_NA << 8), (__u16)~csum_fold(sum));
+	w[1] = bpf_htonl(flags);
+	w[6] = opt0;
+	w[7] = opt1;
 	return dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
 }
 
@@ -226,13 +237,13 @@ static __always_inline enum things_reason ndp_na_in_place(struct pkt *p,
 
 	if ((void *)(eth + 1) > p->data_end || (void *)(na + 1) > p->data_end)
 		return THINGS_R_PASS_TX_FAILED;
-	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
+	eth_copy_mac(eth->h_dest, dad ? all_nodes_mac : eth->h_source);
+	eth_copy_mac(eth->h_source, ifc->mac);
 	if (dad)
 		ndp_all_nodes(&ip6->daddr);
 	else
-		ip6->daddr = ip6->saddr;
-	ip6->saddr = na->msg.target;
+		ipv6_addr_copy(&ip6->daddr, &ip6->saddr);
+	ipv6_addr_copy(&ip6->saddr, &na->msg.target);
 	return ndp_na_finish(ip6, na, ifc, prefix_flags, dad);
 }
 
