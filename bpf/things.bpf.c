@@ -185,7 +185,7 @@ static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct p
 
 	if (!(pv->flags & THINGS_PF_ONLINK))
 		return THINGS_R_PASS_NOT_ONLINK;
-	ifc = bpf_map_lookup_elem(&ifaces, &ifindex);
+	ifc = ndp_iface(ifindex);
 	if (!ifc)
 		return THINGS_R_PASS_IFACE_UNKNOWN;
 	r = ndp_ns_validate(p, &dad);

@@ -129,13 +129,27 @@ struct things_fast_table {
 THINGS_STATIC_ASSERT(sizeof(struct things_fast_table) == 8 + 48 * THINGS_FAST_SLOTS,
 		     "fast table layout");
 
-/* Keyed by ifindex (__u32): the interfaces NDP is answered on, and the MAC
- * our Neighbor Advertisements carry there. */
+/*
+ * `ifaces`: the interfaces NDP is answered on, and the MAC our Neighbor
+ * Advertisements carry there. An array, so that the data plane finds an
+ * interface with no hash lookup (the verifier inlines an array's): the
+ * interface with ifindex n is in slot n % THINGS_IFACE_SLOTS, or if that
+ * one holds another interface, in one of the THINGS_IFACE_PROBES - 1
+ * slots after it (round the array). A slot whose ifindex is 0 is free.
+ * Lookups check every probe slot, so freeing one never hides another.
+ */
+#define THINGS_IFACE_SLOTS	1024
+#define THINGS_IFACE_PROBES	4
+
 struct things_iface {
 	__u8 mac[6];
 	__u16 flags;	/* enum things_iface_flags: control-plane bookkeeping */
+	__u32 ifindex;	/* 0: the slot is free */
+	__u32 pad;	/* zero */
 };
-THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
+THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 16, "iface layout");
+THINGS_STATIC_ASSERT((THINGS_IFACE_SLOTS & (THINGS_IFACE_SLOTS - 1)) == 0,
+		     "a mask keeps an iface slot in the array");
 
 /* What a packet meant to the app it matched; each reason maps to one. */
 #define THINGS_ACTIONS(X)						\

@@ -7,6 +7,7 @@
 #include "csum.h"
 #include "eth.h"
 #include "ipv6.h"
+#include "maps.h"
 
 #define NDP_TYPE_NS 135
 #define NDP_TYPE_NA 136
@@ -42,6 +43,24 @@ struct nd_na {
  * not something we can answer anyway. */
 #define NDP_NS_MAX_OPTS 32
 #define NDP_NS_MAX_LEN (sizeof(struct nd_msg) + 8 * NDP_NS_MAX_OPTS)
+
+/* The interface a frame came in on, if NDP is answered there (see
+ * `ifaces` in the ABI); NULL if not. */
+static __always_inline struct things_iface *ndp_iface(__u32 ifindex)
+{
+	struct things_iface *ifc;
+	__u32 i, slot;
+
+	if (!ifindex)
+		return NULL;
+	for (i = 0; i < THINGS_IFACE_PROBES; i++) {
+		slot = (ifindex + i) & (THINGS_IFACE_SLOTS - 1);
+		ifc = bpf_map_lookup_elem(&ifaces, &slot);
+		if (ifc && ifc->ifindex == ifindex)
+			return ifc;
+	}
+	return NULL;
+}
 
 static __always_inline struct nd_msg *ndp_msg(const struct pkt *p)
 {

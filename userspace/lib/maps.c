@@ -25,18 +25,77 @@ int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key)
 	return syscall_result(bpf_map_delete_elem(prefixes_fd, key));
 }
 
+/* The slot that holds ifindex (0), or -ENOENT and in *free a probe slot
+ * that is free (or -1). */
+static int iface_find(int fd, __u32 ifindex, __u32 *slot, struct things_iface *val, int *free)
+{
+	*free = -1;
+	if (!ifindex)
+		return -EINVAL;
+	for (__u32 i = 0; i < THINGS_IFACE_PROBES; i++) {
+		*slot = (ifindex + i) & (THINGS_IFACE_SLOTS - 1);
+		if (bpf_map_lookup_elem(fd, slot, val))
+			return -errno;
+		if (val->ifindex == ifindex)
+			return 0;
+		if (!val->ifindex && *free < 0)
+			*free = (int)*slot;
+	}
+	return -ENOENT;
+}
+
 int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
 		     __u16 flags)
 {
-	struct things_iface val = { .flags = flags };
+	struct things_iface val;
+	int err, free;
+	__u32 slot;
 
+	err = iface_find(ifaces_fd, ifindex, &slot, &val, &free);
+	if (err == -ENOENT && free < 0)
+		return -ENOSPC;
+	if (err == -ENOENT)
+		slot = (__u32)free;
+	else if (err)
+		return err;
+	val = (struct things_iface){ .flags = flags, .ifindex = ifindex };
 	memcpy(val.mac, mac, sizeof(val.mac));
-	return syscall_result(bpf_map_update_elem(ifaces_fd, &ifindex, &val, BPF_ANY));
+	return syscall_result(bpf_map_update_elem(ifaces_fd, &slot, &val, BPF_ANY));
+}
+
+int things_iface_get(int ifaces_fd, __u32 ifindex, struct things_iface *val)
+{
+	__u32 slot;
+	int free;
+
+	return iface_find(ifaces_fd, ifindex, &slot, val, &free);
 }
 
 int things_iface_del(int ifaces_fd, __u32 ifindex)
 {
-	return syscall_result(bpf_map_delete_elem(ifaces_fd, &ifindex));
+	struct things_iface val;
+	__u32 slot;
+	int err, free;
+
+	err = iface_find(ifaces_fd, ifindex, &slot, &val, &free);
+	if (err)
+		return err;
+	memset(&val, 0, sizeof(val));
+	return syscall_result(bpf_map_update_elem(ifaces_fd, &slot, &val, BPF_ANY));
+}
+
+int things_iface_list(int ifaces_fd, struct things_iface *out, int max)
+{
+	struct things_iface val;
+	int n = 0;
+
+	for (__u32 slot = 0; slot < THINGS_IFACE_SLOTS && n < max; slot++) {
+		if (bpf_map_lookup_elem(ifaces_fd, &slot, &val))
+			return -errno;
+		if (val.ifindex)
+			out[n++] = val;
+	}
+	return n;
 }
 
 static int fast_write(int fast_fd, const struct things_fast_table *t)
