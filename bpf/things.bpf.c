@@ -57,11 +57,31 @@ static __always_inline int kind_reads_address(__u16 kind)
 	       kind == THINGS_KIND_CANVAS;
 }
 
+/* What an app that reads the address does with a valid request. */
+static __always_inline enum things_reason app_act(const struct app_req *rq,
+						  const struct things_app_cfg *cfg, __u16 kind)
+{
+	if (!cfg)
+		return THINGS_R_APP_NO_STATE;
+	switch (kind) {
+	case THINGS_KIND_BOARD:
+		return board_post(rq, cfg);
+	case THINGS_KIND_TREE:
+		return tree_light(rq, cfg);
+	default:
+		return canvas_paint(rq, cfg);
+	}
+}
+
 /*
  * An echo request to an app that reads the address, already found fit to
- * answer: verified, rate-limited, answered (unless silent) and only then
- * decoded, from a copy, so that a request whose reply could not be built
- * changes nothing. A wrong checksum is the kernel's to count.
+ * answer: verified, rate-limited, decoded from a copy, acted on and
+ * answered (unless silent). A request whose reply could not be built
+ * changes nothing: in a frame that must be cut down to be answered, the
+ * reply is built first; the usual frame is answered where it lies, which
+ * cannot fail, so there the app acts first, while few stores are pending
+ * (a locked instruction, as the board and the tree use, waits for every
+ * one). A wrong checksum is the kernel's to count.
  */
 static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct pkt *p,
 						     const struct things_prefix_value *pv)
@@ -69,7 +89,7 @@ static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct 
 	struct ipv6hdr *ip6 = ipv6_hdr(p);
 	struct things_app_cfg *cfg;
 	struct app_req rq;
-	enum things_reason r;
+	enum things_reason r = THINGS_R_APP_NO_STATE, tx;
 
 	if ((void *)(ip6 + 1) > p->data_end)
 		return THINGS_R_PASS_TRUNCATED;
@@ -82,21 +102,14 @@ static __always_inline enum things_reason answer_app(struct xdp_md *ctx, struct 
 	__builtin_memcpy(rq.src, &ip6->saddr, sizeof(rq.src));
 	__builtin_memcpy(rq.iid, &ip6->daddr.in6_u.u6_addr8[8], sizeof(rq.iid));
 
+	if (p->usual)
+		r = app_act(&rq, cfg, pv->kind);
 	if (!(pv->flags & THINGS_PF_SILENT)) {
-		r = icmp6_echo_reply(ctx, p);
-		if (r != THINGS_R_TX_ECHO_REPLY)
-			return r;
+		tx = icmp6_echo_reply(ctx, p);
+		if (tx != THINGS_R_TX_ECHO_REPLY)
+			return tx;
 	}
-	if (!cfg)
-		return THINGS_R_APP_NO_STATE;
-	switch (pv->kind) {
-	case THINGS_KIND_BOARD:
-		return board_post(&rq, cfg);
-	case THINGS_KIND_TREE:
-		return tree_light(&rq, cfg);
-	default:
-		return canvas_paint(&rq, cfg);
-	}
+	return p->usual ? r : app_act(&rq, cfg, pv->kind);
 }
 
 /*
@@ -261,6 +274,7 @@ static __always_inline int usual_frame(struct pkt *p)
 	p->l4_off = sizeof(*eth) + sizeof(*ip6);
 	p->l4_len = bpf_ntohs(ip6->payload_len);
 	p->l4_proto = IPPROTO_ICMPV6;
+	p->usual = 1;
 	return 1;
 }
 

@@ -41,6 +41,9 @@ struct pkt {
 	__u32 l4_off;		/* first byte after the IPv6 extension headers */
 	__u32 l4_len;		/* upper-layer length: payload length less ext headers */
 	__u8 l4_proto;
+	/* The usual frame (see usual_frame()): answered where it lies, with
+	 * nothing to cut. A constant wherever the compiler can tell. */
+	__u8 usual;
 };
 
 static __always_inline __u32 pkt_len(const struct pkt *p)
