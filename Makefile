@@ -172,6 +172,11 @@ $(XDP_PASS_OBJ): tests/helpers/xdp_pass.bpf.c | $(BUILD)
 $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(BENCH_HDRS) | $(BUILD)/bench
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# The micro-benchmark's harnesses hold the programs they time compiled in.
+$(BUILD)/bench/harness_things.bpf.o: bpf/things.bpf.c
+$(BUILD)/bench/harness_minimal.bpf.o: bench/minimal.bpf.c
+$(BUILD)/bench/harness_nop.bpf.o: bench/nop.bpf.c
+
 $(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
 	$(CC_ALL) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
 
