@@ -315,12 +315,20 @@ THINGS_STATIC_ASSERT(sizeof(struct things_rate_bucket) == 16, "rate bucket layou
  * seq, writes the message, then its seq last, so a reader that sees the
  * same non-zero seq before and after copying a slot has a whole message.
  * (Without the zeroing, a slot half overwritten still shows the old seq.)
+ *
+ * A message's time is CLOCK_MONOTONIC as the timer tick last set it
+ * (bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE to userspace): a
+ * precise clock read costs more than all the rest of a post on some
+ * hypervisors' clocks, and a few milliseconds are precision enough for a
+ * message. Readers add CLOCK_REALTIME - CLOCK_MONOTONIC as it is when they
+ * read; that is right unless the host slept in between (the monotonic
+ * clock stops then), and pinned maps do not outlive a reboot.
  */
 #define THINGS_BOARD_TEXT	8
 
 struct things_board_msg {
 	__u64 seq;		/* 1-based post number on its board; 0: empty */
-	__u64 time_ns;		/* CLOCK_TAI, from bpf_ktime_get_tai_ns() */
+	__u64 time_ns;		/* CLOCK_MONOTONIC, a tick at a time (see above) */
 	__u8 src[16];		/* the sender */
 	char text[THINGS_BOARD_TEXT];	/* printable ASCII, NUL-padded */
 };

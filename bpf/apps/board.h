@@ -81,7 +81,7 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 		return THINGS_R_BOARD_REPEAT;
 
 	msg.seq = __sync_fetch_and_add(&bd->posts, 1) + 1;
-	msg.time_ns = bpf_ktime_get_tai_ns();
+	msg.time_ns = bpf_ktime_get_coarse_ns();
 	__builtin_memcpy(msg.src, rq->src, sizeof(msg.src));
 	__builtin_memcpy(msg.text, &text, sizeof(msg.text));
 	m = &bd->msgs[ring_slot(msg.seq, cfg->lines, THINGS_BOARD_MAX_LINES)];
