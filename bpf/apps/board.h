@@ -41,18 +41,26 @@ static __always_inline enum things_reason board_text(const __u8 *iid, __u64 *tex
 	return THINGS_GO_ON;
 }
 
-/* Every post of every board also goes to the board_log ring. */
-static __always_inline void board_log_append(__u32 app_id, const struct things_board_msg *msg)
+/* Every post of every board also goes to the board_log ring: its number
+ * there, taken from the head (0: the log has none), ... */
+static __always_inline __u64 board_log_claim(void)
 {
 	__u32 key = THINGS_BOARD_LOG_SLOTS;
-	struct things_board_event *head, *ev;
-	__u64 n;
+	struct things_board_event *head = bpf_map_lookup_elem(&board_log, &key);
 
-	head = bpf_map_lookup_elem(&board_log, &key);
-	if (!head)
+	return head ? __sync_fetch_and_add(&head->seq, 1) + 1 : 0;
+}
+
+/* ... and the event itself, in the slot of number n. A reader that finds
+ * the head past a slot not yet written waits for it. */
+static __always_inline void board_log_write(__u64 n, __u32 app_id,
+					    const struct things_board_msg *msg)
+{
+	__u32 key = (__u32)(n - 1) & (THINGS_BOARD_LOG_SLOTS - 1);
+	struct things_board_event *ev;
+
+	if (!n)
 		return;
-	n = __sync_fetch_and_add(&head->seq, 1) + 1;
-	key = (__u32)(n - 1) & (THINGS_BOARD_LOG_SLOTS - 1);
 	ev = bpf_map_lookup_elem(&board_log, &key);
 	if (!ev)
 		return;
@@ -69,7 +77,7 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 	struct things_board_msg msg, *m;
 	struct things_board *bd;
 	enum things_reason r;
-	__u64 text;
+	__u64 text, n;
 
 	bd = bpf_map_lookup_elem(&boards, &rq->app_id);
 	if (!cfg->lines || !bd)
@@ -80,7 +88,10 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 	if (*(__u64 *)bd->last == text)
 		return THINGS_R_BOARD_REPEAT;
 
+	/* Both numbers first, while few stores are pending: a locked
+	 * instruction waits for every one. */
 	msg.seq = __sync_fetch_and_add(&bd->posts, 1) + 1;
+	n = board_log_claim();
 	msg.time_ns = bpf_ktime_get_coarse_ns();
 	__builtin_memcpy(msg.src, rq->src, sizeof(msg.src));
 	__builtin_memcpy(msg.text, &text, sizeof(msg.text));
@@ -91,7 +102,7 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 	__builtin_memcpy(m->text, msg.text, sizeof(m->text));
 	seq_set(&m->seq, msg.seq);
 	*(__u64 *)bd->last = text;
-	board_log_append(rq->app_id, &msg);
+	board_log_write(n, rq->app_id, &msg);
 	return THINGS_R_BOARD_POSTED;
 }
 
