@@ -76,11 +76,13 @@ THINGS_WEB_BIN   := $(BUILD)/things-web
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
-# loadgen*.c is the throughput benchmark's own program; the rest is micro.
-LOADGEN_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
+# loadgen*.c is the throughput benchmark's own program; the rest is micro,
+# and trie.c is both's.
+LOADGEN_ONLY   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
+LOADGEN_SRCS   := $(LOADGEN_ONLY) bench/trie.c
 # tcpbench.c: the TCP server and client of bench/tcp.py and tests/test_tcp.py.
 TCPBENCH_SRCS  := bench/tcpbench.c
-BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS) $(TCPBENCH_SRCS),$(BENCH_SRCS))
+BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_ONLY) $(TCPBENCH_SRCS),$(BENCH_SRCS))
 BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
 LOADGEN_BIN    := $(BUILD)/bench/loadgen

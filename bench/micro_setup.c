@@ -21,6 +21,7 @@
 #include "maps.h"
 #include "micro.h"
 #include "prefix.h"
+#include "trie.h"
 
 /* lo: it exists in every network namespace, so ingress_ifindex resolves. */
 #define INGRESS_IFINDEX		1
@@ -119,120 +120,22 @@ static int load_program(struct bench *b, enum prog_id id)
 	return prog_info(b, id);
 }
 
-static int prefix_add(int fd, const struct things_prefix_key *key, __u32 app, __u16 kind,
-		      __u16 flags, __u64 update_flags)
-{
-	struct things_prefix_value val = {
-		.app_id = app,
-		.kind = kind,
-		.flags = flags,
-	};
-
-	return bpf_map_update_elem(fd, key, &val, update_flags);
-}
-
-static int real_prefix_add(int fd, const char *text, __u32 app, __u16 kind, __u16 flags)
-{
-	struct things_prefix_key key;
-	const char *why;
-	int err;
-
-	if (things_prefix_parse(text, &key, 0, &why)) {
-		pr_err("%s: %s\n", text, why);
-		return -EINVAL;
-	}
-	err = prefix_add(fd, &key, app, kind, flags, BPF_ANY);
-	if (err)
-		pr_err("adding %s to the prefixes map: %s\n", text, strerror(-err));
-	return err;
-}
-
-/* splitmix64: deterministic on every platform, unlike rand(). */
-static __u64 next_random(__u64 *state)
-{
-	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* A /48 to /64 inside fd00::/8, away from the real prefixes, or with near
- * inside 2001:db8::/32, among them. */
-static void random_prefix(__u64 *state, int near, struct things_prefix_key *key)
-{
-	static const __u8 near_32[4] = { 0x20, 0x01, 0x0d, 0xb8 };
-	__u64 bits = next_random(state);
-	unsigned int plen = 48 + (unsigned int)(next_random(state) % 17);
-
-	memset(key, 0, sizeof(*key));
-	key->prefixlen = plen;
-	for (int i = 0; i < 8; i++)
-		key->addr[i] = (__u8)(bits >> (8 * i));
-	if (near)
-		memcpy(key->addr, near_32, sizeof(near_32));
-	else
-		key->addr[0] = 0xfd;
-	for (unsigned int bit = plen; bit < 64; bit++)
-		key->addr[bit / 8] &= (__u8) ~(0x80 >> (bit % 8));
-}
-
 /* count random prefixes into the trie of instance id, near or not. */
 static int random_prefixes_add(struct bench *b, enum prog_id id, int fd, __u32 count, int near)
 {
+	__u8 avoid[2][16];
 	struct timespec start, end;
-	__u64 state = b->opt.seed;
-	__u32 added = 0;
 	int err;
 
+	memcpy(avoid[0], frame_echo_dst(b->frame[FRAME_ECHO]), 16);
+	memcpy(avoid[1], frame_ns_target(b->frame[FRAME_NS]), 16);
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (added < count) {
-		struct things_prefix_key key;
-
-		random_prefix(&state, near, &key);
-		/* One that holds an address the frames ask for would take
-		 * it from its real prefix, and the case would time
-		 * another path. */
-		if (things_prefix_contains(&key, frame_echo_dst(b->frame[FRAME_ECHO])) ||
-		    things_prefix_contains(&key, frame_ns_target(b->frame[FRAME_NS])))
-			continue;
-		/* A repeat would leave the trie short of the count. */
-		err = prefix_add(fd, &key, APP_RANDOM_FIRST + added % APP_RANDOM_COUNT,
-				 THINGS_KIND_ECHO, 0, BPF_NOEXIST);
-		if (err == -EEXIST)
-			continue;
-		if (err) {
-			pr_err("adding random prefix %u of %u to the prefixes map: %s\n", added + 1,
-			       count, strerror(-err));
-			return err;
-		}
-		added++;
-	}
+	err = trie_random_fill(fd, count, b->opt.seed, near, (const __u8 (*)[16])avoid, 2,
+			       APP_RANDOM_FIRST, APP_RANDOM_COUNT);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	b->size[id].fill_seconds = (double)(end.tv_sec - start.tv_sec) +
 				   (double)(end.tv_nsec - start.tv_nsec) / 1e9;
-	pr_info("added %u random prefixes in %.2f s\n", added, b->size[id].fill_seconds);
-	return 0;
-}
-
-/* What the kernel charges a map with: its memlock line in fdinfo (for a
- * trie that allocates as it grows, what it holds now). */
-static int map_memlock(int fd, __u64 *bytes)
-{
-	char path[64], line[128];
-	FILE *f;
-	int err = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", (unsigned long long *)bytes) == 1) {
-			err = 0;
-			break;
-		}
-	fclose(f);
+	pr_info("added %u random prefixes in %.2f s\n", count, b->size[id].fill_seconds);
 	return err;
 }
 
@@ -244,11 +147,11 @@ static int instance_size(struct bench *b, enum prog_id id, int prefixes_fd, __u3
 	int err;
 
 	b->size[id].prefixes = prefixes;
-	if ((err = map_memlock(prefixes_fd, &b->size[id].trie_bytes)))
+	if ((err = trie_map_memlock(prefixes_fd, &b->size[id].trie_bytes)))
 		goto fail;
 	b->size[id].map_bytes = 0;
 	bpf_object__for_each_map(map, b->obj[id]) {
-		if ((err = map_memlock(bpf_map__fd(map), &bytes)))
+		if ((err = trie_map_memlock(bpf_map__fd(map), &bytes)))
 			goto fail;
 		b->size[id].map_bytes += bytes;
 	}
@@ -369,7 +272,7 @@ static int apps_setup(struct bench *b, enum prog_id id, int prefixes_fd)
 			pr_err("adding app %u's story: %s\n", app, strerror(-err));
 			return err;
 		}
-		if ((err = real_prefix_add(prefixes_fd, bench_apps[i].prefix, app,
+		if ((err = trie_prefix_add(prefixes_fd, bench_apps[i].prefix, app,
 					   bench_apps[i].kind, 0)))
 			return err;
 	}
@@ -407,9 +310,9 @@ static int prefixes_setup(struct bench *b, enum prog_id id, int prefixes_fd, __u
 		*total = (__u32)(sizeof(bench_apps) / sizeof(bench_apps[0]));
 		return apps_setup(b, id, prefixes_fd);
 	}
-	if ((routed && (err = real_prefix_add(prefixes_fd, FRAME_ROUTED_PREFIX, APP_ROUTED,
+	if ((routed && (err = trie_prefix_add(prefixes_fd, FRAME_ROUTED_PREFIX, APP_ROUTED,
 					      THINGS_KIND_ECHO, 0))) ||
-	    (onlink && (err = real_prefix_add(prefixes_fd, FRAME_ONLINK_PREFIX, APP_ONLINK,
+	    (onlink && (err = trie_prefix_add(prefixes_fd, FRAME_ONLINK_PREFIX, APP_ONLINK,
 					      THINGS_KIND_ECHO, THINGS_PF_ONLINK))))
 		return err;
 	*total = (__u32)(routed + onlink);
