@@ -42,6 +42,8 @@ def parse_args():
     p.add_argument("--frequency", type=int, default=5000, help="samples per second")
     p.add_argument("--top", type=int, default=25, help="lines and instructions shown")
     p.add_argument("--out", help="prefix of the listing (default BUILD/bench/profile-CASE)")
+    p.add_argument("--perf-data", help="samples recorded already (say, on the generator's CPU"
+                   " during a live run): micro only gives the machine code to map them onto")
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
     args.out = args.out or os.path.join(args.build, "bench", "profile-" + args.case)
@@ -96,10 +98,15 @@ def main():
     tmp = tempfile.mkdtemp(prefix="things-profile-")
     try:
         prefix, data = os.path.join(tmp, "things_xdp"), os.path.join(tmp, "perf.data")
+        if args.perf_data:
+            data = args.perf_data
         micro = subprocess.Popen(
             ["taskset", "-c", str(args.cpu), os.path.join(args.build, "bench", "micro"),
-             "--build", args.build, "--case", args.case, "--rounds", str(args.rounds),
-             "--prefixes", "100000" if "many" in args.case else "0", "--jited", prefix],
+             "--build", args.build, "--case", args.case,
+             "--rounds", "1" if args.perf_data else str(args.rounds)] +
+            (["--repeat", "1"] if args.perf_data else []) +
+            ["--prefixes", "100000" if "many" in args.case else "0", "--large", "17",
+             "--jited", prefix],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Sampling starts once the programs are loaded and timing has begun.
         deadline = time.time() + 120
@@ -109,9 +116,11 @@ def main():
                 sys.exit("profile: micro did not get to timing in 120 s")
             time.sleep(0.1)
         time.sleep(1.0)
-        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(args.frequency),
-                        "-C", str(args.cpu), "-o", data, "--", "sleep", str(args.seconds)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not args.perf_data:
+            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F",
+                            str(args.frequency), "-C", str(args.cpu), "-o", data, "--",
+                            "sleep", str(args.seconds)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         out, err = micro.communicate()
         if micro.returncode != 0:
             sys.exit("profile: micro failed: %s" % err.strip())

@@ -104,10 +104,13 @@ enum things_iface_flags {
 };
 
 /*
- * The fast table: the whole trie again, longest prefix first, checked with
- * masked compares, which cost a fraction of an LPM trie lookup. It is only
- * used when everything in the trie fits (a host with a few apps and a few
- * addresses); count 0 sends every lookup to the trie.
+ * The fast table: the whole trie again, checked with masked compares,
+ * which cost a fraction of an LPM trie lookup, in an order where the first
+ * match is the longest: no entry comes after one that holds it (thingsd
+ * puts longer prefixes first, and the host's own addresses that no app
+ * prefix holds last). It is only used when everything in the trie fits (a
+ * host with a few apps and a few addresses); count 0 sends every lookup to
+ * the trie.
  */
 #define THINGS_FAST_SLOTS	16
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,38 @@ static void fast_entry(struct things_fast_entry *e, const struct things_prefix_k
 	e->prefixlen = k->prefixlen;
 }
 
+/* Whether entry a holds entry b: b's prefix is inside a's, or is a's. */
+static bool fast_holds(const struct things_fast_entry *a, const struct things_fast_entry *b)
+{
+	return a->prefixlen <= b->prefixlen && (b->addr[0] & a->mask[0]) == a->addr[0] &&
+	       (b->addr[1] & a->mask[1]) == a->addr[1];
+}
+
+/*
+ * The host's own addresses that no app prefix holds go last: an address
+ * that one of them matches matches nothing else, so the first match is
+ * still the longest, and the apps' requests, which the data plane is
+ * there for, pass fewer entries on their way. Every other entry keeps its
+ * place, longer prefixes first.
+ */
+static void fast_hosts_last(struct things_fast_entry *e, __u32 n)
+{
+	struct things_fast_entry moved[THINGS_FAST_SLOTS];
+	__u32 kept = 0, m = 0;
+
+	for (__u32 i = 0; i < n; i++) {
+		bool held = false;
+
+		for (__u32 j = 0; j < n && e[i].val.kind == THINGS_KIND_HOST; j++)
+			held |= j != i && fast_holds(&e[j], &e[i]);
+		if (e[i].val.kind == THINGS_KIND_HOST && !held)
+			moved[m++] = e[i];
+		else
+			e[kept++] = e[i];
+	}
+	memcpy(&e[kept], moved, m * sizeof(*moved));
+}
+
 static int longer_first(const void *a, const void *b)
 {
 	const struct things_fast_entry *x = a, *y = b;
@@ -168,6 +201,7 @@ int things_fast_sync(int fast_fd, int prefixes_fd)
 		return 0;
 	/* Two prefixes of one length never overlap, so only length orders. */
 	qsort(t.entries, n, sizeof(t.entries[0]), longer_first);
+	fast_hosts_last(t.entries, n);
 	err = fast_write(fast_fd, &t);
 	if (err)
 		return err;
