@@ -192,19 +192,19 @@ static __always_inline enum things_reason answer_ns(struct xdp_md *ctx, struct p
 						    const struct things_prefix_value *pv)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
+	struct ns_info info = { 0 };
 	struct things_iface *ifc;
 	enum things_reason r;
-	int dad = 0;
 
 	if (!(pv->flags & THINGS_PF_ONLINK))
 		return THINGS_R_PASS_NOT_ONLINK;
 	ifc = ndp_iface(ifindex);
 	if (!ifc)
 		return THINGS_R_PASS_IFACE_UNKNOWN;
-	r = ndp_ns_validate(p, &dad);
+	r = ndp_ns_validate(p, &info);
 	if (r != THINGS_GO_ON)
 		return r;
-	return ndp_ns_to_na(ctx, p, ifc, pv->flags, dad);
+	return ndp_ns_to_na(ctx, p, ifc, pv->flags, &info);
 }
 
 /* Chooses the app for a parsed packet and runs its action. *app and
