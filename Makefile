@@ -88,7 +88,7 @@ BENCH_BIN      := $(BUILD)/bench/micro
 LOADGEN_BIN    := $(BUILD)/bench/loadgen
 TCPBENCH_BIN   := $(BUILD)/bench/tcpbench
 
-.PHONY: all deps selftest test demo bench bench-micro install clean help
+.PHONY: all deps selftest test demo bench bench-micro bench-check bench-baseline install clean help
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(LIBTHINGS) $(XDP_PASS_OBJ) $(THINGSD_BIN) $(if $(THINGSCTL_SRCS),$(THINGSCTL_BIN)) $(if $(THINGS_PING_SRCS),$(THINGS_PING_BIN)) $(if $(THINGS_WEB_SRCS),$(THINGS_WEB_BIN)) $(SELFTEST_BIN) $(TESTRUN_BIN) $(RTNL_TOOL_BIN) \
@@ -105,6 +105,9 @@ help:
 	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS),"
 	@echo "                then relay and inetd beside direct and socat (RELAY_BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
+	@echo "make bench-check  the micro-benchmark against bench/baseline.json: fails on a"
+	@echo "                regression (BENCH_CHECK_ARGS, e.g. --tolerance 0.15)"
+	@echo "make bench-baseline  write bench/baseline.json from a run of this machine"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
 	@echo "make clean      remove $(BUILD)/"
@@ -195,6 +198,18 @@ selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 # test helpers to build.
 bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 	$(BENCH_BIN) --build $(BUILD)
+
+# Each case's ns/packet over the minimal responder's, round by round,
+# against the committed baseline: exit status 1 on a regression past it.
+# The ratios are this kind of machine's (bench/README.md): not part of
+# `make test`.
+BENCH_BASELINE ?= bench/baseline.json
+BENCH_CHECK_ARGS ?=
+bench-check: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
+	$(BENCH_BIN) --build $(BUILD) --check $(BENCH_BASELINE) $(BENCH_CHECK_ARGS)
+
+bench-baseline: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
+	$(BENCH_BIN) --build $(BUILD) --write-baseline $(BENCH_BASELINE) $(BENCH_CHECK_ARGS)
 
 # Everything bench/throughput.py runs: the responders, the load generator
 # and the micro-benchmark whose table it includes.
