@@ -76,17 +76,19 @@ THINGS_WEB_BIN   := $(BUILD)/things-web
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/bench/%.bpf.o,$(BENCH_BPF_SRCS))
 BENCH_SRCS     := $(wildcard bench/*.c)
-# loadgen*.c is the throughput benchmark's own program; the rest is micro.
-LOADGEN_SRCS   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
+# loadgen*.c is the throughput benchmark's own program; the rest is micro,
+# and trie.c is both's.
+LOADGEN_ONLY   := $(filter-out %.bpf.c,$(wildcard bench/loadgen*.c))
+LOADGEN_SRCS   := $(LOADGEN_ONLY) bench/trie.c
 # tcpbench.c: the TCP server and client of bench/tcp.py and tests/test_tcp.py.
 TCPBENCH_SRCS  := bench/tcpbench.c
-BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_SRCS) $(TCPBENCH_SRCS),$(BENCH_SRCS))
+BENCH_C_SRCS   := $(filter-out %.bpf.c $(LOADGEN_ONLY) $(TCPBENCH_SRCS),$(BENCH_SRCS))
 BENCH_HDRS     := $(wildcard bench/*.h)
 BENCH_BIN      := $(BUILD)/bench/micro
 LOADGEN_BIN    := $(BUILD)/bench/loadgen
 TCPBENCH_BIN   := $(BUILD)/bench/tcpbench
 
-.PHONY: all deps selftest test test-sanitize demo bench bench-micro install clean help \
+.PHONY: all deps selftest test test-sanitize demo bench bench-micro bench-check bench-baseline install clean help \
 	fuzz fuzz-build fuzz-smoke fuzz-dataplane
 .DELETE_ON_ERROR:
 
@@ -107,6 +109,9 @@ help:
 	@echo "                then TCP connections through listen and socketbox (TCP_BENCH_ARGS),"
 	@echo "                then relay and inetd beside direct and socat (RELAY_BENCH_ARGS)"
 	@echo "make bench-micro  ns/packet micro-benchmark"
+	@echo "make bench-check  the micro-benchmark against bench/baseline.json: fails on a"
+	@echo "                regression (BENCH_CHECK_ARGS, e.g. --tolerance 0.15)"
+	@echo "make bench-baseline  write bench/baseline.json from a run of this machine"
 	@echo "make install    thingsd, thingsctl, man pages, systemd unit (PREFIX, DESTDIR)"
 	@echo "make SANITIZE=1 ...  the same with ASan and UBSan, into build/sanitize/"
 	@echo "make clean      remove $(BUILD)/"
@@ -176,6 +181,11 @@ $(XDP_PASS_OBJ): tests/helpers/xdp_pass.bpf.c | $(BUILD)
 
 $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) $(BENCH_HDRS) | $(BUILD)/bench
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The micro-benchmark's harnesses hold the programs they time compiled in.
+$(BUILD)/bench/harness_things.bpf.o: bpf/things.bpf.c
+$(BUILD)/bench/harness_minimal.bpf.o: bench/minimal.bpf.c
+$(BUILD)/bench/harness_nop.bpf.o: bench/nop.bpf.c
 
 $(BENCH_BIN): $(BENCH_C_SRCS) $(BENCH_HDRS) $(LIBTHINGS) $(LIB_HDRS) $(SKELS) | $(BUILD)/bench
 	$(CC_ALL) -Ibench $(BENCH_C_SRCS) $(LIBTHINGS) $(LDLIBS) $(LINK_FLAGS) -o $@
@@ -252,6 +262,18 @@ selftest: $(SELFTEST_BIN) $(BPF_OBJS)
 # test helpers to build.
 bench-micro: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
 	$(BENCH_BIN) --build $(BUILD)
+
+# Each case's ns/packet over the minimal responder's, round by round,
+# against the committed baseline: exit status 1 on a regression past it.
+# The ratios are this kind of machine's (bench/README.md): not part of
+# `make test`.
+BENCH_BASELINE ?= bench/baseline.json
+BENCH_CHECK_ARGS ?=
+bench-check: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
+	$(BENCH_BIN) --build $(BUILD) --check $(BENCH_BASELINE) $(BENCH_CHECK_ARGS)
+
+bench-baseline: $(BPF_OBJS) $(BENCH_BPF_OBJS) $(BENCH_BIN)
+	$(BENCH_BIN) --build $(BUILD) --write-baseline $(BENCH_BASELINE) $(BENCH_CHECK_ARGS)
 
 # Everything bench/throughput.py runs: the responders, the load generator
 # and the micro-benchmark whose table it includes.

@@ -16,6 +16,11 @@
  * every slot. */
 #define BENCH_FRAME_TURNS 2
 
+/* Runs of the target per run of the harness, each from a restored
+ * request. A program run may make at most 33 tail calls (the kernel's
+ * MAX_TAIL_CALL_CNT), and each of these is one. */
+#define BENCH_INNER_RUNS 32
+
 /* An entry of the harness's `frame` map: the bytes a run starts from. len
  * must equal the test_run input length. */
 struct bench_frame {

@@ -8,8 +8,8 @@
  * Every frame asks about a new random address (echo) or target (NS), so
  * no cache in a responder, or in the kernel's neighbour table, can help.
  * Requests to apps that read the address are echo requests too, with a
- * valid request in the interface ID: a random pixel of the canvas, or a
- * board text never sent before.
+ * valid request in the interface ID: a random pixel of the canvas, the
+ * canvas's pixels in order, or a board text never sent before.
  *
  * The pool recycles pages without restoring them, and a page comes back
  * holding whatever the responder made of it (a reply written in place),
@@ -86,6 +86,18 @@ static __always_inline void canvas_iid(__be32 *w)
 	w[1] = bpf_htonl((__u32)(r >> 32) << 8 | 0xff);
 }
 
+/* The canvas's pixels in order, row by row, round and round: a picture
+ * as things-ping sends one, each pixel in a random colour, opaque. */
+static __always_inline void canvas_rows_iid(__be32 *w)
+{
+	__u32 area = (__u32)cfg.canvas_width * cfg.canvas_height;
+	__u32 i = (__u32)(state.pixel_next++ % area);
+	__u32 x = i % cfg.canvas_width, y = i / cfg.canvas_width;
+
+	w[0] = bpf_htonl(x << 16 | y);
+	w[1] = bpf_htonl((__u32)next_random() << 8 | 0xff);
+}
+
 /* Four base-94 digits of a 26-bit half, as printable characters. */
 static __always_inline __be32 text_half(__u32 half)
 {
@@ -128,6 +140,8 @@ static __always_inline __u64 destination(__be32 *w)
 	w[1] = cfg.prefix[1];
 	if (cfg.kind == LOADGEN_CANVAS)
 		canvas_iid(w + 2);
+	else if (cfg.kind == LOADGEN_CANVAS_ROWS)
+		canvas_rows_iid(w + 2);
 	else
 		board_iid(w + 2);
 	return (__u64)w[0] + w[1] + w[2] + w[3];

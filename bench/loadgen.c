@@ -10,6 +10,9 @@
  *                     device, with the device's MAC in its advertisements
  *   loadgen follow    reads a board's posts from thingsd's board_log while
  *                     they are made, and counts what it saw and missed
+ *   loadgen pairs     two loads in short turns, round after round, for
+ *                     ratios that a busy machine cannot tilt
+ *   loadgen things    attaches things_xdp with many prefixes to a device
  *
  * Requests are made by loadgen.bpf.c under BPF_PROG_TEST_RUN with
  * BPF_F_TEST_XDP_LIVE_FRAMES, replies are counted by replies.bpf.c on the
@@ -56,15 +59,16 @@
 #define UNPACED_CHUNK		8192U
 /* The kernel's own limit on live-frame batches (TEST_XDP_MAX_BATCH). */
 #define MAX_BATCH		256U
-#define FRAME_MAX		256
+#define FRAME_MAX		LOADGEN_FRAME_MAX
 
 static volatile sig_atomic_t stopping;
 
-static const char *const kind_names[LOADGEN_KINDS] = {
+const char *const loadgen_kind_names[LOADGEN_KINDS] = {
 	[LOADGEN_ECHO] = "echo",
 	[LOADGEN_NS] = "ns",
 	[LOADGEN_CANVAS] = "canvas",
 	[LOADGEN_BOARD] = "board",
+	[LOADGEN_CANVAS_ROWS] = "canvas-rows",
 };
 
 static const char *const default_prefixes[LOADGEN_KINDS] = {
@@ -72,6 +76,7 @@ static const char *const default_prefixes[LOADGEN_KINDS] = {
 	[LOADGEN_NS] = DEFAULT_NS_PREFIX,
 	[LOADGEN_CANVAS] = DEFAULT_CANVAS_PREFIX,
 	[LOADGEN_BOARD] = DEFAULT_BOARD_PREFIX,
+	[LOADGEN_CANVAS_ROWS] = DEFAULT_CANVAS_PREFIX,
 };
 
 struct opts {
@@ -85,22 +90,19 @@ struct opts {
 	int cpu;
 };
 
-struct prog {
-	struct bpf_object *obj;
-	int fd;
-	__u32 attached_to;	/* ifindex, 0 if not attached */
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: loadgen send --dev DEV --idle-dev DEV --kind echo|ns|canvas|board\n"
+		"usage: loadgen send --dev DEV --idle-dev DEV --kind echo|ns|canvas|canvas-rows|board\n"
 		"                    [--dst-mac MAC] [--src ADDR] [--prefix PREFIX]\n"
 		"                    [--seconds S] [--rate N] [--slice-us N] [--batch N]\n"
 		"                    [--drain-ms N] [--cpu N] [--seed N] [--canvas-size WxH]\n"
 		"                    [--first-text N] [--build DIR] [-v]\n"
 		"       loadgen minimal --dev DEV --pin PATH [--build DIR] [-v]\n"
 		"       loadgen follow --pin-dir DIR --app NAME [--cpu N] [--poll-us N] [-v]\n"
+		"       loadgen pairs --side SPEC --side SPEC --idle-dev DEV --idle-dev DEV ...\n"
+		"                     (loadgen pairs --help)\n"
+		"       loadgen things --dev DEV --prefixes N ... (loadgen things --help)\n"
 		"\n"
 		"send: sends echo requests to random addresses of PREFIX, neighbor\n"
 		"solicitations for random targets in it, or requests to the canvas or\n"
@@ -111,13 +113,14 @@ static void usage(FILE *out)
 		"  --idle-dev DEV  a veth that carries no traffic: the generator stays\n"
 		"                  attached there between test runs (see below)\n"
 		"  --kind K        echo; ns; canvas: a random opaque pixel inside\n"
-		"                  --canvas-size; board: a text of 8 printable characters,\n"
-		"                  a different one every time\n"
+		"                  --canvas-size; canvas-rows: its pixels in order, row by\n"
+		"                  row, in random colours; board: a text of 8 printable\n"
+		"                  characters, a different one every time\n"
 		"  --dst-mac MAC   the responder's MAC (all but ns: NS goes to the group MAC)\n"
 		"  --src ADDR      the client's address (default " DEFAULT_SRC ")\n"
 		"  --prefix P      default " DEFAULT_ECHO_PREFIX " (echo), " DEFAULT_NS_PREFIX " (ns),\n"
 		"                  " DEFAULT_CANVAS_PREFIX " (canvas), " DEFAULT_BOARD_PREFIX " (board);\n"
-		"                  /64 or shorter for canvas and board\n"
+		"                  /64 or shorter for the apps\n"
 		"  --seconds S     how long to send (default %.0f)\n"
 		"  --rate N        requests per second, sent in bursts every --slice-us;\n"
 		"                  0 (default): as fast as this CPU can\n"
@@ -220,7 +223,7 @@ static int parse_size(const char *opt, const char *text, unsigned int *w, unsign
 	return 0;
 }
 
-static int device(const char *name, __u32 *ifindex, unsigned char mac[6])
+int loadgen_device(const char *name, __u32 *ifindex, unsigned char mac[6])
 {
 	struct ifreq ifr = {};
 	int fd, err = 0;
@@ -251,7 +254,7 @@ static int device(const char *name, __u32 *ifindex, unsigned char mac[6])
 }
 
 /* Opens build/FILE; the caller sets its read-only data, then loads it. */
-static int prog_open(struct prog *p, const char *build, const char *file)
+int loadgen_prog_open(struct prog *p, const char *build, const char *file)
 {
 	char path[PATH_MAX];
 	int err;
@@ -288,7 +291,7 @@ static struct bpf_map *prog_data(const struct prog *p, const char *section, size
 /* Read-only data is a constant to the verifier and costs the program no
  * map lookup. It, and the start of writable data, can only be set before
  * the load; value must be all of it. */
-static int prog_set_data(struct prog *p, const char *section, const void *value, size_t size)
+int loadgen_prog_set_data(struct prog *p, const char *section, const void *value, size_t size)
 {
 	struct bpf_map *map = prog_data(p, section, size);
 	int err;
@@ -302,13 +305,13 @@ static int prog_set_data(struct prog *p, const char *section, const void *value,
 	return err;
 }
 
-static int prog_set_rodata(struct prog *p, const void *value, size_t size)
+int loadgen_prog_set_rodata(struct prog *p, const void *value, size_t size)
 {
-	return prog_set_data(p, ".rodata", value, size);
+	return loadgen_prog_set_data(p, ".rodata", value, size);
 }
 
 /* The writable data as the program left it. */
-static int prog_read_data(const struct prog *p, const char *section, void *value, size_t size)
+int loadgen_prog_read_data(const struct prog *p, const char *section, void *value, size_t size)
 {
 	struct bpf_map *map = prog_data(p, section, size);
 	__u32 zero = 0;
@@ -323,7 +326,7 @@ static int prog_read_data(const struct prog *p, const char *section, void *value
 	return err;
 }
 
-static int prog_load(struct prog *p, const char *prog_name)
+int loadgen_prog_load(struct prog *p, const char *prog_name)
 {
 	const char *name = bpf_object__name(p->obj);
 	struct bpf_program *prog;
@@ -345,7 +348,7 @@ static int prog_load(struct prog *p, const char *prog_name)
 
 /* Native mode only: generic XDP would measure the kernel's emulation of
  * it. Never replaces a program that is already there. */
-static int prog_attach(struct prog *p, const char *dev, __u32 ifindex)
+int loadgen_prog_attach(struct prog *p, const char *dev, __u32 ifindex)
 {
 	int err;
 
@@ -364,7 +367,7 @@ static int prog_attach(struct prog *p, const char *dev, __u32 ifindex)
 	return 0;
 }
 
-static void prog_close(struct prog *p)
+void loadgen_prog_close(struct prog *p)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = p->fd);
 	char name[IF_NAMESIZE] = "?";
@@ -395,9 +398,9 @@ static int prefix_words(const char *text, struct loadgen_config *cfg)
 		pr_err("--prefix %s: leaves too few addresses to draw from\n", text);
 		return -EINVAL;
 	}
-	if ((cfg->kind == LOADGEN_CANVAS || cfg->kind == LOADGEN_BOARD) && key.prefixlen > 64) {
+	if (cfg->kind != LOADGEN_ECHO && cfg->kind != LOADGEN_NS && key.prefixlen > 64) {
 		pr_err("--prefix %s: a %s's requests fill the whole interface ID: /64 or shorter\n",
-		       text, kind_names[cfg->kind]);
+		       text, loadgen_kind_names[cfg->kind]);
 		return -EINVAL;
 	}
 	memcpy(cfg->prefix, key.addr, sizeof(cfg->prefix));
@@ -469,7 +472,7 @@ static const char *request_wrong(const struct loadgen_config *cfg, const unsigne
 {
 	unsigned int x = (unsigned int)iid[0] << 8 | iid[1], y = (unsigned int)iid[2] << 8 | iid[3];
 
-	if (cfg->kind == LOADGEN_CANVAS) {
+	if (cfg->kind == LOADGEN_CANVAS || cfg->kind == LOADGEN_CANVAS_ROWS) {
 		if (x >= cfg->canvas_width || y >= cfg->canvas_height)
 			return "a pixel outside the canvas";
 		if (iid[7] != 0xff)
@@ -519,7 +522,7 @@ static const char *frame_wrong(const struct loadgen_config *cfg, const unsigned 
 		if (memcmp(f, cfg->dst_mac, 6))
 			return "not sent to the responder's MAC";
 	}
-	if (cfg->kind == LOADGEN_CANVAS || cfg->kind == LOADGEN_BOARD)
+	if (cfg->kind != LOADGEN_ECHO && cfg->kind != LOADGEN_NS)
 		mask = iid_mask(host_bits);
 	for (int i = 0; i < 16; i++)
 		if ((addr[i] & ~mask[i]) != pfx[i])
@@ -536,7 +539,7 @@ static const char *frame_wrong(const struct loadgen_config *cfg, const unsigned 
 
 /* Runs the generator twice without sending anything and checks what it
  * made: a benchmark of wrong requests would measure the wrong path. */
-static int check_generator(const struct prog *gen, const struct loadgen_config *cfg,
+int loadgen_check_generator(const struct prog *gen, const struct loadgen_config *cfg,
 			   const unsigned char *frame, __u32 len)
 {
 	unsigned char out[2][FRAME_MAX];
@@ -562,7 +565,7 @@ static int check_generator(const struct prog *gen, const struct loadgen_config *
 		}
 		why = frame_wrong(cfg, out[i], opts.data_size_out);
 		if (why) {
-			pr_err("generator: its %s request is wrong: %s\n", kind_names[cfg->kind],
+			pr_err("generator: its %s request is wrong: %s\n", loadgen_kind_names[cfg->kind],
 			       why);
 			return -EBADMSG;
 		}
@@ -574,7 +577,7 @@ static int check_generator(const struct prog *gen, const struct loadgen_config *
 	return 0;
 }
 
-static int send_frames(const struct prog *gen, const unsigned char *frame, __u32 len,
+int loadgen_send_frames(const struct prog *gen, const unsigned char *frame, __u32 len,
 		       __u32 count, unsigned int batch)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
@@ -594,7 +597,7 @@ static int send_frames(const struct prog *gen, const unsigned char *frame, __u32
 	return err;
 }
 
-static int read_replies(const struct prog *counter, __u32 slot, __u64 *packets)
+int loadgen_read_replies(const struct prog *counter, __u32 slot, __u64 *packets)
 {
 	struct things_counter c;
 	int err;
@@ -622,7 +625,7 @@ static int run_flat_out(const struct opts *o, const struct prog *gen,
 	int err;
 
 	while (!stopping && t - start < o->seconds) {
-		if ((err = send_frames(gen, frame, len, UNPACED_CHUNK, o->batch)))
+		if ((err = loadgen_send_frames(gen, frame, len, UNPACED_CHUNK, o->batch)))
 			return err;
 		out->sent += UNPACED_CHUNK;
 		out->calls++;
@@ -655,7 +658,7 @@ static int run_paced(const struct opts *o, const struct prog *gen,
 		while (due && !stopping) {
 			__u32 n = due > UNPACED_CHUNK ? UNPACED_CHUNK : (__u32)due;
 
-			if ((err = send_frames(gen, frame, len, n, o->batch)))
+			if ((err = loadgen_send_frames(gen, frame, len, n, o->batch)))
 				return err;
 			out->sent += n;
 			out->calls++;
@@ -819,10 +822,11 @@ static int check_send_args(struct opts *o)
 		return 2;
 	}
 	for (o->kind = 0; o->kind < LOADGEN_KINDS; o->kind++)
-		if (!strcmp(o->kind_name, kind_names[o->kind]))
+		if (!strcmp(o->kind_name, loadgen_kind_names[o->kind]))
 			break;
 	if (o->kind == LOADGEN_KINDS) {
-		pr_err("--kind: \"%s\" is none of echo, ns, canvas, board\n", o->kind_name);
+		pr_err("--kind: \"%s\" is none of echo, ns, canvas, canvas-rows, board\n",
+		       o->kind_name);
 		return 2;
 	}
 	if (o->kind != LOADGEN_NS && !o->have_dst_mac) {
@@ -849,83 +853,109 @@ int loadgen_pin_cpu(int cpu)
 	return 0;
 }
 
+int loadgen_gen_open(struct loadgen_gen *g, const struct loadgen_gen_spec *sp, const char *build)
+{
+	__u32 client[4];
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->prog.fd = -1;
+	if (inet_pton(AF_INET6, sp->src, client) != 1) {
+		pr_err("\"%s\" is not an IPv6 address (the client's)\n", sp->src);
+		return -EINVAL;
+	}
+	g->cfg.kind = sp->kind;
+	if ((err = prefix_words(sp->prefix, &g->cfg)) ||
+	    (err = loadgen_device(sp->dev, &g->ifindex, g->cfg.src_mac)))
+		return err;
+	g->cfg.ifindex = g->ifindex;
+	g->cfg.canvas_width = (__u16)sp->canvas_width;
+	g->cfg.canvas_height = (__u16)sp->canvas_height;
+	g->state.text_next = sp->first_text;
+	memcpy(g->cfg.dst_mac, sp->dst_mac, sizeof(g->cfg.dst_mac));
+	memcpy(g->cfg.src, client, sizeof(g->cfg.src));
+	g->cfg.seed = sp->seed ? sp->seed : 1;
+	g->cfg.sum_base = sum_base(&g->cfg);
+	g->len = sp->kind == LOADGEN_NS ? LOADGEN_NS_LEN : LOADGEN_ECHO_LEN;
+	g->slot = sp->kind == LOADGEN_NS ? LOADGEN_REPLY_NA : LOADGEN_REPLY_ECHO;
+	if ((err = loadgen_prog_open(&g->prog, build, "bench/loadgen.bpf.o")) ||
+	    (err = loadgen_prog_set_rodata(&g->prog, &g->cfg, sizeof(g->cfg))) ||
+	    (err = loadgen_prog_set_data(&g->prog, ".bss", &g->state, sizeof(g->state))) ||
+	    (err = loadgen_prog_load(&g->prog, "bench_loadgen")))
+		return err;
+	/* The frame the pages start from; the generator rewrites it anyway. */
+	return loadgen_check_generator(&g->prog, &g->cfg, g->frame, g->len);
+}
+
+int loadgen_counter_open(struct prog *counter, const char *build, const char *src)
+{
+	__u32 client[4];
+	int err;
+
+	counter->fd = -1;
+	if (inet_pton(AF_INET6, src, client) != 1) {
+		pr_err("\"%s\" is not an IPv6 address (the client's)\n", src);
+		return -EINVAL;
+	}
+	if ((err = loadgen_prog_open(counter, build, "bench/replies.bpf.o")) ||
+	    (err = loadgen_prog_set_rodata(counter, client, sizeof(client))))
+		return err;
+	return loadgen_prog_load(counter, "bench_replies");
+}
+
 static int cmd_send(int argc, char **argv)
 {
-	struct prog gen = { .fd = -1 }, counter = { .fd = -1 };
-	unsigned char frame[FRAME_MAX] = {};
-	struct loadgen_config cfg = {};
-	struct loadgen_state state = {};
+	struct prog counter = { .fd = -1 };
+	struct loadgen_gen g = { .prog.fd = -1 };
 	struct outcome out = {};
-	__u32 ifindex, idle_ifindex, client[4], len, slot;
+	__u32 idle_ifindex;
 	__u64 seen_before, seen_after;
 	struct opts o;
 	int err;
 
 	if ((err = parse_args(argc, argv, &o)) || (err = check_send_args(&o)))
 		return err;
-	if (inet_pton(AF_INET6, o.src, client) != 1) {
-		pr_err("--src: \"%s\" is not an IPv6 address\n", o.src);
-		return 2;
-	}
-	cfg.kind = o.kind;
-	if ((err = prefix_words(o.prefix, &cfg)))
-		return 2;
-	if ((err = device(o.dev, &ifindex, cfg.src_mac)) ||
-	    (err = device(o.idle_dev, &idle_ifindex, NULL)) || (err = loadgen_pin_cpu(o.cpu)))
+	if ((err = loadgen_device(o.idle_dev, &idle_ifindex, NULL)) ||
+	    (err = loadgen_pin_cpu(o.cpu)))
 		return 1;
-
-	cfg.ifindex = ifindex;
-	cfg.canvas_width = (__u16)o.canvas_width;
-	cfg.canvas_height = (__u16)o.canvas_height;
-	state.text_next = o.first_text;
-	memcpy(cfg.dst_mac, o.dst_mac, sizeof(cfg.dst_mac));
-	memcpy(cfg.src, client, sizeof(cfg.src));
-	cfg.seed = o.seed ? o.seed : 1;
-	cfg.sum_base = sum_base(&cfg);
-	len = o.kind == LOADGEN_NS ? LOADGEN_NS_LEN : LOADGEN_ECHO_LEN;
-	slot = o.kind == LOADGEN_NS ? LOADGEN_REPLY_NA : LOADGEN_REPLY_ECHO;
-
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if ((err = prog_open(&gen, o.build, "bench/loadgen.bpf.o")) ||
-	    (err = prog_set_rodata(&gen, &cfg, sizeof(cfg))) ||
-	    (err = prog_set_data(&gen, ".bss", &state, sizeof(state))) ||
-	    (err = prog_load(&gen, "bench_loadgen")) ||
-	    (err = prog_open(&counter, o.build, "bench/replies.bpf.o")) ||
-	    (err = prog_set_rodata(&counter, client, sizeof(client))) ||
-	    (err = prog_load(&counter, "bench_replies")))
+	if ((err = loadgen_gen_open(&g, &(struct loadgen_gen_spec){
+			.kind = o.kind, .dev = o.dev, .prefix = o.prefix, .src = o.src,
+			.canvas_width = o.canvas_width, .canvas_height = o.canvas_height,
+			.seed = o.seed, .first_text = o.first_text,
+			.dst_mac = { o.dst_mac[0], o.dst_mac[1], o.dst_mac[2], o.dst_mac[3],
+				     o.dst_mac[4], o.dst_mac[5] } }, o.build)) ||
+	    (err = loadgen_counter_open(&counter, o.build, o.src)))
 		goto cleanup;
-	/* The frame the pages start from; the generator rewrites it anyway. */
-	if ((err = check_generator(&gen, &cfg, frame, len)))
-		goto cleanup;
-	if ((err = prog_attach(&counter, o.dev, ifindex)) ||
-	    (err = prog_attach(&gen, o.idle_dev, idle_ifindex)) ||
-	    (err = read_replies(&counter, slot, &seen_before)))
+	if ((err = loadgen_prog_attach(&counter, o.dev, g.ifindex)) ||
+	    (err = loadgen_prog_attach(&g.prog, o.idle_dev, idle_ifindex)) ||
+	    (err = loadgen_read_replies(&counter, g.slot, &seen_before)))
 		goto cleanup;
 
 	if (o.rate)
-		err = run_paced(&o, &gen, frame, len, &out);
+		err = run_paced(&o, &g.prog, g.frame, g.len, &out);
 	else
-		err = run_flat_out(&o, &gen, frame, len, &out);
+		err = run_flat_out(&o, &g.prog, g.frame, g.len, &out);
 	if (err)
 		goto cleanup;
 	/* Replies still in flight belong to this run. */
 	usleep(o.drain_ms * 1000);
-	if ((err = read_replies(&counter, slot, &seen_after)) ||
-	    (err = prog_read_data(&gen, ".bss", &state, sizeof(state))))
+	if ((err = loadgen_read_replies(&counter, g.slot, &seen_after)) ||
+	    (err = loadgen_prog_read_data(&g.prog, ".bss", &g.state, sizeof(g.state))))
 		goto cleanup;
 
 	printf("{\"kind\": \"%s\", \"rate\": %llu, \"slice_us\": %u, \"batch\": %u,"
 	       " \"seconds\": %.6f, \"sent\": %llu, \"seen\": %llu, \"calls\": %llu,"
 	       " \"text_next\": %llu, \"interrupted\": %s}\n",
-	       kind_names[o.kind], o.rate, o.slice_us, o.batch ? o.batch : 64, out.seconds,
+	       loadgen_kind_names[o.kind], o.rate, o.slice_us, o.batch ? o.batch : 64, out.seconds,
 	       (unsigned long long)out.sent, (unsigned long long)(seen_after - seen_before),
-	       (unsigned long long)out.calls, (unsigned long long)state.text_next,
+	       (unsigned long long)out.calls, (unsigned long long)g.state.text_next,
 	       stopping ? "true" : "false");
 	fflush(stdout);
 cleanup:
-	prog_close(&gen);
-	prog_close(&counter);
+	loadgen_prog_close(&g.prog);
+	loadgen_prog_close(&counter);
 	return err ? 1 : 0;
 }
 
@@ -944,11 +974,11 @@ static int cmd_minimal(int argc, char **argv)
 		pr_err("minimal needs --dev and --pin\n");
 		return 2;
 	}
-	if (device(o.dev, &ifindex, mac))
+	if (loadgen_device(o.dev, &ifindex, mac))
 		return 1;
-	if ((err = prog_open(&minimal, o.build, "bench/minimal.bpf.o")) ||
-	    (err = prog_set_rodata(&minimal, mac, sizeof(mac))) ||
-	    (err = prog_load(&minimal, "bench_minimal")))
+	if ((err = loadgen_prog_open(&minimal, o.build, "bench/minimal.bpf.o")) ||
+	    (err = loadgen_prog_set_rodata(&minimal, mac, sizeof(mac))) ||
+	    (err = loadgen_prog_load(&minimal, "bench_minimal")))
 		goto cleanup;
 	map = bpf_object__find_map_by_name(minimal.obj, "replies");
 	err = map ? bpf_map__pin(map, o.pin) : -ENOENT;
@@ -957,14 +987,14 @@ static int cmd_minimal(int argc, char **argv)
 		       o.pin, strerror(-err));
 		goto cleanup;
 	}
-	if ((err = prog_attach(&minimal, o.dev, ifindex))) {
+	if ((err = loadgen_prog_attach(&minimal, o.dev, ifindex))) {
 		bpf_map__unpin(map, o.pin);
 		goto cleanup;
 	}
 	/* Netlink attachments outlive their loader: leave it attached. */
 	minimal.attached_to = 0;
 cleanup:
-	prog_close(&minimal);
+	loadgen_prog_close(&minimal);
 	return err ? 1 : 0;
 }
 
@@ -997,6 +1027,10 @@ int main(int argc, char **argv)
 		return cmd_minimal(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "follow"))
 		return cmd_follow(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pairs"))
+		return loadgen_pairs(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "things"))
+		return loadgen_things(argc - 1, argv + 1);
 	pr_err("unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -16,6 +16,9 @@ enum loadgen_kind {
 	 * being the request (maps/things_abi.h): */
 	LOADGEN_CANVAS,	/* XXXX:YYYY:RRGG:BBff, a random opaque pixel of the canvas */
 	LOADGEN_BOARD,	/* 8 printable characters, never the same text twice */
+	/* XXXX:YYYY:RRGG:BBff, the canvas's pixels one after another, row by
+	 * row, in random colours: a picture drawn as a painter sends it */
+	LOADGEN_CANVAS_ROWS,
 	LOADGEN_KINDS,
 };
 
@@ -58,11 +61,12 @@ struct loadgen_config {
 #define LOADGEN_TEXT_SCALE	56U
 
 /* The generator's writable state (its .bss). The driver sets text_next
- * before the load, so a run goes on where the last one stopped, and reads
- * it back afterwards. */
+ * and pixel_next before the load, so a run goes on where the last one
+ * stopped, and reads them back afterwards. */
 struct loadgen_state {
 	__u64 rng;		/* xorshift64* state; 0: start from cfg.seed */
 	__u64 text_next;	/* number of the next board text */
+	__u64 pixel_next;	/* canvas rows: the next pixel, y * width + x */
 };
 
 /* The counter's slots, one per kind of reply, each a struct things_counter

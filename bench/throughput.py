@@ -40,6 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 import lab as L  # noqa: E402
+import throughput_pairs as P  # noqa: E402
 import throughput_report as R  # noqa: E402
 
 PACED_RATES = (25000, 100000, 1000000, 5000000)
@@ -85,7 +86,19 @@ story = %s %%s
 # request: (loadgen --kind, --prefix)
 REQUESTS = {"echo": ("echo", str(L.ROUTED)), "ns": ("ns", str(L.ONLINK)),
             "canvas": ("canvas", CANVAS_NET), "canvas-silent": ("canvas", CANVAS_SILENT_NET),
+            "canvas-rows": ("canvas-rows", CANVAS_NET),
             "board": ("board", BOARD_NET), "te": ("echo", TRACE_NET)}
+
+
+def apps_conf(tmp):
+    """thingsd's config with the apps: the demo's two, the board, the two
+    canvases, and the trace app whose one story answers every hop limit."""
+    story = os.path.join(tmp, "bench.story")
+    with open(story, "w") as f:
+        for hop in range(1, 256):
+            f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
+    # error_rate lands in [daemon], which the lab's config opens with.
+    return "error_rate = 0\n\n" + L.DEMO_APPS + APPS_CONF + TRACE_CONF % story
 
 
 def log(text):
@@ -211,13 +224,7 @@ class ThingsApps(Things):
     APPS = dict(Things.APPS, te=("story", ("icmp-error",)))
 
     def start(self):
-        story = os.path.join(self.b.lab.tmp, "bench.story")
-        with open(story, "w") as f:
-            for hop in range(1, 256):
-                f.write("2001:db8:7ace:1::%x line-%d.of.the.bench.story\n" % (hop, hop))
-        # error_rate lands in [daemon], which the lab's config opens with.
-        self.d = self.b.lab.thingsd(self.b.server,
-                                    "error_rate = 0\n\n" + self.conf + TRACE_CONF % story)
+        self.d = self.b.lab.thingsd(self.b.server, apps_conf(self.b.lab.tmp))
 
     def reader(self):
         return Reader(self.b, self.d.pin_dir)
@@ -319,6 +326,19 @@ class Bench:
                        "dev", SERVER_DEV, "nud", "permanent")
         # Board texts go on from run to run: no text is ever sent twice.
         self.text_next = 0
+
+    # What throughput_pairs.py uses of this module.
+    log = staticmethod(log)
+    end_process = staticmethod(end_process)
+    nsenter = staticmethod(nsenter)
+
+    @staticmethod
+    def request(kind):
+        return REQUESTS[kind]
+
+    @staticmethod
+    def apps_conf(lab):
+        return apps_conf(lab.tmp)
 
     def send(self, kind, seconds, rate=0):
         gen_kind, prefix = REQUESTS[kind]
@@ -445,8 +465,14 @@ def parse_args():
     p.add_argument("--reader-poll-us", type=int, default=100000,
                    help="how long the reader sleeps once it has caught up (default: 100 ms,"
                    " as `thingsctl board follow`)")
-    p.add_argument("--only", help="comma-separated responders: " +
-                   ",".join(r.key for r in RESPONDERS))
+    p.add_argument("--only", help="comma-separated responders of the runs one after"
+                   " another, and `pairs` for the paired runs: " +
+                   ",".join(r.key for r in RESPONDERS) + ",pairs")
+    p.add_argument("--pair-rounds", type=int, default=P.ROUNDS,
+                   help="rounds of each paired run (default %d)" % P.ROUNDS)
+    p.add_argument("--pair-slice-ms", type=int, default=P.SLICE_MS,
+                   help="how long each side of a pair sends in a round (default %d)" %
+                   P.SLICE_MS)
     p.add_argument("--no-micro", action="store_true", help="leave out bench/micro")
     p.add_argument("--smoke", action="store_true",
                    help="a check that every step works: one short run of each, micro --quick")
@@ -455,10 +481,12 @@ def parse_args():
         args.runs, args.seconds, args.paced_seconds = 1, 0.2, 0.05
     args.rates = [int(r) for r in args.rates.split(",") if r]
     args.only = set(args.only.split(",")) if args.only else None
-    if args.only and args.only - {r.key for r in RESPONDERS}:
+    if args.only and args.only - {r.key for r in RESPONDERS} - {"pairs"}:
         p.error("--only: unknown responder in %s" % ",".join(sorted(args.only)))
-    if args.runs < 1 or args.seconds <= 0 or args.paced_seconds <= 0:
-        p.error("--runs, --seconds and --paced-seconds must be positive")
+    if args.runs < 1 or args.seconds <= 0 or args.paced_seconds <= 0 or \
+            args.pair_rounds < 1 or args.pair_slice_ms < 1:
+        p.error("--runs, --seconds, --paced-seconds, --pair-rounds and --pair-slice-ms"
+                " must be positive")
     if args.reader_cpu is None:
         args.reader_cpu = next((c for c in range(os.cpu_count() or 1) if c != args.cpu),
                                args.cpu)
@@ -498,16 +526,25 @@ def main():
                              Minimal.pin_path(lab)],
                     "tmp": lab.tmp}
             results = bench.run()
+            pairs = None
+            if not args.only or "pairs" in args.only:
+                with L.Lab("bench-pt") as lab_t, L.Lab("bench-pa") as lab_a:
+                    paired = P.Paired(bench, (lab_t, lab_a, lab), args)
+                    made["netns"] += [s.ns.name for s in paired.srv.values()]
+                    made["pins"] += [paired.things.pin_dir, paired.apps.pin_dir,
+                                     paired.minimal_pin]
+                    made["tmp_pairs"] = [lab_t.tmp, lab_a.tmp]
+                    pairs = paired.run()
     except KeyboardInterrupt:
         sys.exit("bench: interrupted; everything it made is removed")
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         sys.exit("bench: %s" % e)
 
     R.summarise(results)
-    tgts = R.targets(results)
+    tgts = R.targets(results, pairs)
     mach = R.machine()
-    text = R.markdown(results, tgts, args, mach, micro_table)
-    report = {"machine": mach, "runs": args.runs, "seconds": args.seconds,
+    text = R.markdown(results, tgts, args, mach, micro_table, pairs)
+    report = {"machine": mach, "runs": args.runs, "seconds": args.seconds, "pairs": pairs,
               "paced_seconds": args.paced_seconds, "slice_us": args.slice_us,
               "generator_cpu": args.cpu, "reader_cpu": args.reader_cpu,
               "reader_poll_us": args.reader_poll_us, "smoke": args.smoke, "responders": results,

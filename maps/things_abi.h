@@ -104,10 +104,13 @@ enum things_iface_flags {
 };
 
 /*
- * The fast table: the whole trie again, longest prefix first, checked with
- * masked compares, which cost a fraction of an LPM trie lookup. It is only
- * used when everything in the trie fits (a host with a few apps and a few
- * addresses); count 0 sends every lookup to the trie.
+ * The fast table: the whole trie again, checked with masked compares,
+ * which cost a fraction of an LPM trie lookup, in an order where the first
+ * match is the longest: no entry comes after one that holds it (thingsd
+ * puts longer prefixes first, and the host's own addresses that no app
+ * prefix holds last). It is only used when everything in the trie fits (a
+ * host with a few apps and a few addresses); count 0 sends every lookup to
+ * the trie.
  */
 #define THINGS_FAST_SLOTS	16
 
@@ -129,13 +132,27 @@ struct things_fast_table {
 THINGS_STATIC_ASSERT(sizeof(struct things_fast_table) == 8 + 48 * THINGS_FAST_SLOTS,
 		     "fast table layout");
 
-/* Keyed by ifindex (__u32): the interfaces NDP is answered on, and the MAC
- * our Neighbor Advertisements carry there. */
+/*
+ * `ifaces`: the interfaces NDP is answered on, and the MAC our Neighbor
+ * Advertisements carry there. An array, so that the data plane finds an
+ * interface with no hash lookup (the verifier inlines an array's): the
+ * interface with ifindex n is in slot n % THINGS_IFACE_SLOTS, or if that
+ * one holds another interface, in one of the THINGS_IFACE_PROBES - 1
+ * slots after it (round the array). A slot whose ifindex is 0 is free.
+ * Lookups check every probe slot, so freeing one never hides another.
+ */
+#define THINGS_IFACE_SLOTS	1024
+#define THINGS_IFACE_PROBES	4
+
 struct things_iface {
 	__u8 mac[6];
 	__u16 flags;	/* enum things_iface_flags: control-plane bookkeeping */
+	__u32 ifindex;	/* 0: the slot is free */
+	__u32 pad;	/* zero */
 };
-THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 8, "iface layout");
+THINGS_STATIC_ASSERT(sizeof(struct things_iface) == 16, "iface layout");
+THINGS_STATIC_ASSERT((THINGS_IFACE_SLOTS & (THINGS_IFACE_SLOTS - 1)) == 0,
+		     "a mask keeps an iface slot in the array");
 
 /* What a packet meant to the app it matched; each reason maps to one. */
 #define THINGS_ACTIONS(X)						\
@@ -301,12 +318,20 @@ THINGS_STATIC_ASSERT(sizeof(struct things_rate_bucket) == 16, "rate bucket layou
  * seq, writes the message, then its seq last, so a reader that sees the
  * same non-zero seq before and after copying a slot has a whole message.
  * (Without the zeroing, a slot half overwritten still shows the old seq.)
+ *
+ * A message's time is CLOCK_MONOTONIC as the timer tick last set it
+ * (bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE to userspace): a
+ * precise clock read costs more than all the rest of a post on some
+ * hypervisors' clocks, and a few milliseconds are precision enough for a
+ * message. Readers add CLOCK_REALTIME - CLOCK_MONOTONIC as it is when they
+ * read; that is right unless the host slept in between (the monotonic
+ * clock stops then), and pinned maps do not outlive a reboot.
  */
 #define THINGS_BOARD_TEXT	8
 
 struct things_board_msg {
 	__u64 seq;		/* 1-based post number on its board; 0: empty */
-	__u64 time_ns;		/* CLOCK_TAI, from bpf_ktime_get_tai_ns() */
+	__u64 time_ns;		/* CLOCK_MONOTONIC, a tick at a time (see above) */
 	__u8 src[16];		/* the sender */
 	char text[THINGS_BOARD_TEXT];	/* printable ASCII, NUL-padded */
 };

@@ -4,9 +4,13 @@
  * Neighbor Advertisements (RFC 4861 7.2.4): from the target, with our
  * interface's MAC, to the solicitor or, for DAD, to all nodes.
  */
+#include <errno.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "env.h"
+#include "maps.h"
 #include "solicit.h"
 #include "test.h"
 #include "world.h"
@@ -120,6 +124,75 @@ static void eth_source_not_slla(const struct test_env *env)
 					      THINGS_ACT_NA });
 }
 
+/* Other interfaces whose home slot in `ifaces` is lo's (ifindex 1): that
+ * many slots apart. Only userspace writes them; no frame comes from them. */
+static const uint32_t lo_rivals[THINGS_IFACE_PROBES] = {
+	LO_IFINDEX + THINGS_IFACE_SLOTS, LO_IFINDEX + 2 * THINGS_IFACE_SLOTS,
+	LO_IFINDEX + 3 * THINGS_IFACE_SLOTS, LO_IFINDEX + 4 * THINGS_IFACE_SLOTS,
+};
+
+static bool na_from_lo(const struct test_env *env, const char *target, int reason)
+{
+	struct ns ns = ns_from(NEIGHBOR, target, true, NS_OPT_SLLA);
+	struct frame in, out;
+
+	build_ns_frame(&in, &ns);
+	expected_na(&out, &ns, 0);
+	return check_xdp(env, &in, &(struct expect){
+		reason == THINGS_R_TX_NA ? XDP_TX : XDP_PASS,
+		reason == THINGS_R_TX_NA ? &out : NULL, reason, APP_ONLINK,
+		reason == THINGS_R_TX_NA ? THINGS_ACT_NA : THINGS_ACT_PASS });
+}
+
+/* lo's home slot taken by another interface: lo goes to the next one,
+ * where the data plane still finds it, also once the other is gone. */
+static void iface_probe_slot(const struct test_env *env)
+{
+	struct things_iface val;
+
+	if (!ASSERT_OK(things_iface_del(env->ifaces_fd, LO_IFINDEX), "remove lo") ||
+	    !ASSERT_OK(things_iface_set(env->ifaces_fd, lo_rivals[0], MAC_IFACE, 0), "rival") ||
+	    !ASSERT_OK(things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0), "lo again"))
+		goto cleanup;
+	if (!ASSERT_OK(bpf_map_lookup_elem(env->ifaces_fd, &(uint32_t){ LO_IFINDEX + 1 }, &val),
+		       "read lo's slot") ||
+	    !ASSERT_EQ(val.ifindex, LO_IFINDEX, "lo in the slot after its own"))
+		goto cleanup;
+	na_from_lo(env, "2001:db8:2:3::70", THINGS_R_TX_NA);
+	if (ASSERT_OK(things_iface_del(env->ifaces_fd, lo_rivals[0]), "remove the rival"))
+		na_from_lo(env, "2001:db8:2:3::71", THINGS_R_TX_NA);
+cleanup:
+	things_iface_del(env->ifaces_fd, lo_rivals[0]);
+	things_iface_del(env->ifaces_fd, LO_IFINDEX);
+	things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0);
+}
+
+/* Every probe slot of lo's taken: it cannot be added, and is not served,
+ * until one is free again. */
+static void iface_slots_full(const struct test_env *env)
+{
+	size_t i;
+
+	if (!ASSERT_OK(things_iface_del(env->ifaces_fd, LO_IFINDEX), "remove lo"))
+		goto cleanup;
+	for (i = 0; i < ARRAY_SIZE(lo_rivals); i++)
+		if (!ASSERT_OK(things_iface_set(env->ifaces_fd, lo_rivals[i], MAC_IFACE, 0),
+			       "rival"))
+			goto cleanup;
+	if (!ASSERT_EQ(things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0), -ENOSPC,
+		       "lo has no slot"))
+		goto cleanup;
+	na_from_lo(env, "2001:db8:2:3::72", THINGS_R_PASS_IFACE_UNKNOWN);
+	if (ASSERT_OK(things_iface_del(env->ifaces_fd, lo_rivals[2]), "free one") &&
+	    ASSERT_OK(things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0), "lo in it"))
+		na_from_lo(env, "2001:db8:2:3::73", THINGS_R_TX_NA);
+cleanup:
+	for (i = 0; i < ARRAY_SIZE(lo_rivals); i++)
+		things_iface_del(env->ifaces_fd, lo_rivals[i]);
+	things_iface_del(env->ifaces_fd, LO_IFINDEX);
+	things_iface_set(env->ifaces_fd, LO_IFINDEX, MAC_IFACE, 0);
+}
+
 DEFINE_TEST(ns)
 {
 	struct frame in, out;
@@ -144,4 +217,8 @@ DEFINE_TEST(ns)
 		negative_zero_csum(env);
 	if (test_start("eth-source-not-slla"))
 		eth_source_not_slla(env);
+	if (test_start("iface-probe-slot"))
+		iface_probe_slot(env);
+	if (test_start("iface-slots-full"))
+		iface_slots_full(env);
 }

@@ -503,8 +503,8 @@ def hand_pins():
                 "entries", "256", "name", "apps")
         bpftool("map", "create", str(pin / "stats"), "type", "percpu_array", "key", "4",
                 "value", "16", "entries", str(256 * 64), "name", "stats")
-        bpftool("map", "create", str(pin / "ifaces"), "type", "hash", "key", "4", "value", "8",
-                "entries", "256", "name", "ifaces")
+        bpftool("map", "create", str(pin / "ifaces"), "type", "array", "key", "4", "value", "16",
+                "entries", "1024", "name", "ifaces")
         echo = KINDS.index("echo")
         update(pin / "apps", 1, app_value("e", "2001:db8:1::", 48, echo, 0, 0))
         # onlink (1 << 0) | router (1 << 2), on lo (ifindex 1)
@@ -512,7 +512,8 @@ def hand_pins():
         # stats[app * 64 + reason]: app 1 answered 3 echoes, 2 packets matched nothing
         update(pin / "stats", 1 * 64 + REASONS.index("tx-echo-reply"), counter(3))
         update(pin / "stats", 0 * 64 + REASONS.index("pass-no-prefix"), counter(2))
-        update(pin / "ifaces", 1, bytes.fromhex("0200000000aa") + struct.pack("=H", 1))
+        # lo in its slot (ifindex % 1024): MAC, flags (allmulti set), ifindex
+        update(pin / "ifaces", 1, bytes.fromhex("0200000000aa") + struct.pack("=HII", 1, 1, 0))
         yield pin
     finally:
         shutil.rmtree(pin, ignore_errors=True)

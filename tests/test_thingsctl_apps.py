@@ -76,17 +76,17 @@ def check(ret, what):
     return ret
 
 
-def tai_offset_ns():
-    """CLOCK_TAI - CLOCK_REALTIME: the kernel keeps it in whole seconds."""
-    diff = time.clock_gettime_ns(time.CLOCK_TAI) - time.clock_gettime_ns(time.CLOCK_REALTIME)
-    return round(diff / 1e9) * 10**9
-
-
-def tai_ns(iso):
-    """The data plane's timestamp of a wall-clock time 'YYYY-MM-DDTHH:MM:SS.mmmZ'."""
+def mono_ns(iso):
+    """The data plane's timestamp (CLOCK_MONOTONIC, as a u64) of a wall-clock
+    time 'YYYY-MM-DDTHH:MM:SS.mmmZ'. Half a millisecond in, so that the
+    reader's own CLOCK_REALTIME - CLOCK_MONOTONIC, read a moment later and a
+    few nanoseconds apart from ours, still gives the same millisecond."""
     when = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
         tzinfo=datetime.timezone.utc)
-    return int(when.timestamp()) * 10**9 + when.microsecond * 1000 + tai_offset_ns()
+    offset = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.clock_gettime_ns(
+        time.CLOCK_MONOTONIC)
+    ns = int(when.timestamp()) * 10**9 + when.microsecond * 1000 + 500000 - offset
+    return ns % 2**64   # a time before the clock's start wraps, as the reader expects
 
 
 def src(n):
@@ -94,7 +94,7 @@ def src(n):
 
 
 def make_msg(seq, text, source, when="2024-02-29T12:34:56.789Z"):
-    return MSG.pack(seq, tai_ns(when), ipaddress.ip_address(source).packed, text)
+    return MSG.pack(seq, mono_ns(when), ipaddress.ip_address(source).packed, text)
 
 
 class Pins:
@@ -324,8 +324,8 @@ def test_board_show_skips_torn_and_empty_slots(pins):
     for i in range(1, 9):
         pins.post(WALL, b"post %d" % i, src(i), write=False)
     slots = dict(pins.boards[WALL][1])
-    slots[1] = MSG.pack(0, tai_ns("2024-02-29T12:34:56.789Z"), bytes(16), b"half")
-    slots[2] = MSG.pack(3, tai_ns("2024-02-29T12:34:56.789Z"), bytes(16), b"post 7")
+    slots[1] = MSG.pack(0, mono_ns("2024-02-29T12:34:56.789Z"), bytes(16), b"half")
+    slots[2] = MSG.pack(3, mono_ns("2024-02-29T12:34:56.789Z"), bytes(16), b"post 7")
     pins.write_board(WALL, slots)
     assert ctl_json(pins, "board", "show", "wall") == [msg_json(8, src(8), "post 8"),
                                                        msg_json(5, src(5), "post 5")]

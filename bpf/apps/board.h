@@ -41,18 +41,23 @@ static __always_inline enum things_reason board_text(const __u8 *iid, __u64 *tex
 	return THINGS_GO_ON;
 }
 
-/* Every post of every board also goes to the board_log ring. */
-static __always_inline void board_log_append(__u32 app_id, const struct things_board_msg *msg)
+/* Every post of every board also goes to the board_log ring: the log's
+ * head, whose seq numbers the events, ... */
+static __always_inline struct things_board_event *board_log_head(void)
 {
 	__u32 key = THINGS_BOARD_LOG_SLOTS;
-	struct things_board_event *head, *ev;
-	__u64 n;
 
-	head = bpf_map_lookup_elem(&board_log, &key);
-	if (!head)
-		return;
-	n = __sync_fetch_and_add(&head->seq, 1) + 1;
-	key = (__u32)(n - 1) & (THINGS_BOARD_LOG_SLOTS - 1);
+	return bpf_map_lookup_elem(&board_log, &key);
+}
+
+/* ... and the event itself, in the slot of number n. A reader that finds
+ * the head past a slot not yet written waits for it. */
+static __always_inline void board_log_write(__u64 n, __u32 app_id,
+					    const struct things_board_msg *msg)
+{
+	__u32 key = (__u32)(n - 1) & (THINGS_BOARD_LOG_SLOTS - 1);
+	struct things_board_event *ev;
+
 	ev = bpf_map_lookup_elem(&board_log, &key);
 	if (!ev)
 		return;
@@ -66,13 +71,17 @@ static __always_inline void board_log_append(__u32 app_id, const struct things_b
 static __always_inline enum things_reason board_post(const struct app_req *rq,
 						     const struct things_app_cfg *cfg)
 {
+	struct things_board_event *head = board_log_head();
 	struct things_board_msg msg, *m;
 	struct things_board *bd;
 	enum things_reason r;
-	__u64 text;
+	__u64 text, n;
 
 	bd = bpf_map_lookup_elem(&boards, &rq->app_id);
-	if (!cfg->lines || !bd)
+	/* The log's head is an element of an array the program has: it is
+	 * there. (Checked all the same, but here, so that what follows has
+	 * one way through for the verifier rather than two.) */
+	if (!cfg->lines || !bd || !head)
 		return THINGS_R_APP_NO_STATE;
 	r = board_text(rq->iid, &text);
 	if (r != THINGS_GO_ON)
@@ -80,8 +89,11 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 	if (*(__u64 *)bd->last == text)
 		return THINGS_R_BOARD_REPEAT;
 
+	/* Both numbers first, while few stores are pending: a locked
+	 * instruction waits for every one. */
 	msg.seq = __sync_fetch_and_add(&bd->posts, 1) + 1;
-	msg.time_ns = bpf_ktime_get_tai_ns();
+	n = __sync_fetch_and_add(&head->seq, 1) + 1;
+	msg.time_ns = bpf_ktime_get_coarse_ns();
 	__builtin_memcpy(msg.src, rq->src, sizeof(msg.src));
 	__builtin_memcpy(msg.text, &text, sizeof(msg.text));
 	m = &bd->msgs[ring_slot(msg.seq, cfg->lines, THINGS_BOARD_MAX_LINES)];
@@ -91,7 +103,7 @@ static __always_inline enum things_reason board_post(const struct app_req *rq,
 	__builtin_memcpy(m->text, msg.text, sizeof(m->text));
 	seq_set(&m->seq, msg.seq);
 	*(__u64 *)bd->last = text;
-	board_log_append(rq->app_id, &msg);
+	board_log_write(n, rq->app_id, &msg);
 	return THINGS_R_BOARD_POSTED;
 }
 

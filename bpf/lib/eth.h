@@ -39,13 +39,29 @@ static __always_inline int eth_addr_is_group(const __u8 *mac)
 	return mac[0] & 1;
 }
 
+/*
+ * A MAC as three 16-bit words: the frame keeps them 2-byte aligned, and
+ * where the compiler assumes nothing (a byte array), __builtin_memcpy()
+ * moves them a byte at a time.
+ */
+static __always_inline void eth_copy_mac(void *dst, const void *src)
+{
+	alias_u16 *d = dst;
+	const alias_u16 *s = src;
+
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
+}
+
 static __always_inline void eth_swap_macs(struct ethhdr *eth)
 {
-	__u8 tmp[ETH_ALEN];
+	alias_u16 *w = (alias_u16 *)eth, t0 = w[0], t1 = w[1], t2 = w[2];
 
-	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
+	eth_copy_mac(eth->h_dest, eth->h_source);
+	w[3] = t0;
+	w[4] = t1;
+	w[5] = t2;
 }
 
 #endif

@@ -25,7 +25,6 @@ static __always_inline enum things_reason icmp6_echo_reply(struct xdp_md *ctx,
 {
 	struct icmp6hdr *icmp;
 	struct ipv6hdr *ip6;
-	struct in6_addr tmp;
 	__be16 old_word, new_word;
 
 	if (ipv6_strip_exthdrs(ctx, p))
@@ -39,9 +38,7 @@ static __always_inline enum things_reason icmp6_echo_reply(struct xdp_md *ctx,
 		return THINGS_R_PASS_TX_FAILED;
 
 	eth_swap_macs(p->data);
-	tmp = ip6->saddr;
-	ip6->saddr = ip6->daddr;
-	ip6->daddr = tmp;
+	ipv6_addr_swap(&ip6->saddr, &ip6->daddr);
 	ip6->hop_limit = THINGS_REPLY_HOP_LIMIT;
 
 	/* Type and code share a checksum word; the addresses only swap

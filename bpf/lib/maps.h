@@ -23,8 +23,8 @@ struct {
 } fast_prefixes SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, THINGS_MAX_IFACES);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THINGS_IFACE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct things_iface);
 } ifaces SEC(".maps");

@@ -7,6 +7,7 @@
 #include "csum.h"
 #include "eth.h"
 #include "ipv6.h"
+#include "maps.h"
 
 #define NDP_TYPE_NS 135
 #define NDP_TYPE_NA 136
@@ -42,6 +43,24 @@ struct nd_na {
  * not something we can answer anyway. */
 #define NDP_NS_MAX_OPTS 32
 #define NDP_NS_MAX_LEN (sizeof(struct nd_msg) + 8 * NDP_NS_MAX_OPTS)
+
+/* The interface a frame came in on, if NDP is answered there (see
+ * `ifaces` in the ABI); NULL if not. */
+static __always_inline struct things_iface *ndp_iface(__u32 ifindex)
+{
+	struct things_iface *ifc;
+	__u32 i, slot;
+
+	if (!ifindex)
+		return NULL;
+	for (i = 0; i < THINGS_IFACE_PROBES; i++) {
+		slot = (ifindex + i) & (THINGS_IFACE_SLOTS - 1);
+		ifc = bpf_map_lookup_elem(&ifaces, &slot);
+		if (ifc && ifc->ifindex == ifindex)
+			return ifc;
+	}
+	return NULL;
+}
 
 static __always_inline struct nd_msg *ndp_msg(const struct pkt *p)
 {
@@ -106,20 +125,37 @@ static __always_inline __u64 ndp_sum32(__u64 sum, const __u32 *w)
 	return sum + w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7];
 }
 
+/*
+ * What validating an NS found that the NA needs: whether it is a DAD
+ * probe, and the checksum sums of its source and its target, which are
+ * the NA's addresses. The NA's checksum is summed from them rather than
+ * from the frame, where it would read back what it has just written.
+ */
+struct ns_info {
+	int dad;
+	__u64 src_sum, target_sum;
+};
+
 /* Verifies the NS checksum; the options walk made len a multiple of 8. */
 static __always_inline enum things_reason ndp_ns_checksum(const struct pkt *p,
-							  const struct ipv6hdr *ip6)
+							  const struct ipv6hdr *ip6,
+							  const struct nd_msg *ns,
+							  struct ns_info *info)
 {
 	__u32 len = p->l4_len;
-	__u64 sum = csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, len, IPPROTO_ICMPV6);
 	__u32 *w = p->data + p->l4_off;
+	__u64 sum;
 	__u32 i;
 
+	info->src_sum = csum_add_addr(0, &ip6->saddr);
+	info->target_sum = csum_add_addr(0, &ns->target);
+	sum = info->src_sum + csum_add_addr(0, &ip6->daddr) + bpf_htonl(len) +
+	      bpf_htonl(IPPROTO_ICMPV6);
 	/* Almost every NS is this size: one bounds check, no loop. */
 	if (len == sizeof(struct nd_na)) {
 		if ((void *)(w + 8) > p->data_end)
 			return THINGS_R_PASS_TRUNCATED;
-		sum = ndp_sum32(sum, w);
+		sum = sum + w[0] + w[1] + info->target_sum + w[6] + w[7];
 		goto fold;
 	}
 	for (i = 0; i < NDP_NS_MAX_LEN / 8; i++) {
@@ -136,9 +172,9 @@ fold:
 }
 
 /* RFC 4861 7.1.1, in full, for an NS whose target ndp_ns_target() found
- * (so the message is at least 24 bytes). Sets *dad for a DAD probe. */
+ * (so the message is at least 24 bytes). */
 static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
-							  int *dad)
+							  struct ns_info *info)
 {
 	struct ipv6hdr *ip6 = ipv6_hdr(p);
 	struct nd_msg *ns = ndp_msg(p);
@@ -159,15 +195,15 @@ static __always_inline enum things_reason ndp_ns_validate(const struct pkt *p,
 	r = ndp_ns_options(p, &has_slla);
 	if (r != THINGS_GO_ON)
 		return r;
-	r = ndp_ns_checksum(p, ip6);
+	r = ndp_ns_checksum(p, ip6, ns, info);
 	if (r != THINGS_GO_ON)
 		return r;
 	if (ipv6_addr_is_multicast(&ip6->saddr))
 		return THINGS_R_NS_SRC_MULTICAST;
-	*dad = ipv6_addr_is_unspecified(&ip6->saddr);
-	if (*dad && !ipv6_addr_is_solicited_node(&ip6->daddr))
+	info->dad = ipv6_addr_is_unspecified(&ip6->saddr);
+	if (info->dad && !ipv6_addr_is_solicited_node(&ip6->daddr))
 		return THINGS_R_NS_DAD_DST;
-	if (*dad && has_slla)
+	if (info->dad && has_slla)
 		return THINGS_R_NS_DAD_SLLA;
 	return THINGS_GO_ON;
 }
@@ -180,15 +216,27 @@ static __always_inline void ndp_all_nodes(struct in6_addr *a)
 	a->in6_u.u6_addr32[3] = bpf_htonl(1);
 }
 
-/* The ICMPv6 part of our NA, once the IPv6 header is final: everything but
- * the target, which the caller has put in place. */
+/*
+ * The ICMPv6 part of our NA, once the IPv6 header is final: everything but
+ * the target, which the caller has put in place. The checksum is summed
+ * from the values written and the NS's sums, not read back: a word loaded
+ * right after it was stored in smaller pieces waits for them all to reach
+ * the cache.
+ */
 static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, struct nd_na *na,
 							const struct things_iface *ifc,
-							__u16 prefix_flags, int dad)
+							__u16 prefix_flags,
+							const struct ns_info *info)
 {
-	__u32 flags = NDP_NA_FLAG_OVERRIDE;
+	const alias_u16 *mac = (const alias_u16 *)ifc->mac;
+	alias_u32 *w = (alias_u32 *)na;
+	__u32 flags = NDP_NA_FLAG_OVERRIDE, type, opt0, opt1;
+	__u16 m0 = mac[0], m1 = mac[1], m2 = mac[2];
+	/* ff02::1, for a DAD probe's answer; else the NS's source. */
+	__u64 dst_sum = info->dad ? (__u64)bpf_htonl(0xff020000) + bpf_htonl(1) : info->src_sum;
+	__u64 sum;
 
-	if (!dad)
+	if (!info->dad)
 		flags |= NDP_NA_FLAG_SOLICITED;
 	if (prefix_flags & THINGS_PF_ROUTER)
 		flags |= NDP_NA_FLAG_ROUTER;
@@ -197,17 +245,20 @@ static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, str
 	ip6->nexthdr = IPPROTO_ICMPV6;
 	ip6->hop_limit = 255;
 
-	na->msg.type = NDP_TYPE_NA;
-	na->msg.code = 0;
-	na->msg.cksum = 0;
-	na->msg.reserved_or_flags = bpf_htonl(flags);
-	na->tlla.type = NDP_OPT_TLLA;
-	na->tlla.len = 1;
-	__builtin_memcpy(na->tlla.addr, ifc->mac, ETH_ALEN);
-	na->msg.cksum = (__be16)~csum_fold(ndp_sum32(
-		csum_ipv6_pseudo(&ip6->saddr, &ip6->daddr, sizeof(*na), IPPROTO_ICMPV6),
-		(__u32 *)na));
-	return dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
+	/* Each word as a 32-bit load of it would read it: type and code,
+	 * flags, then the option (type, length, MAC). */
+	type = words16(bpf_htons(NDP_TYPE_NA << 8), 0);
+	opt0 = words16(bpf_htons(NDP_OPT_TLLA << 8 | 1), m0);
+	opt1 = words16(m1, m2);
+	/* The pseudo-header (from the target, to dst), then the message, the
+	 * target in it again. 64-bit sums: a 32-bit one would wrap. */
+	sum = info->target_sum + dst_sum + bpf_htonl(sizeof(*na)) + bpf_htonl(IPPROTO_ICMPV6);
+	sum = sum + type + bpf_htonl(flags) + info->target_sum + opt0 + opt1;
+	w[0] = words16(bpf_htons(NDP_TYPE_NA << 8), (__u16)~csum_fold(sum));
+	w[1] = bpf_htonl(flags);
+	w[6] = opt0;
+	w[7] = opt1;
+	return info->dad ? THINGS_R_TX_NA_DAD : THINGS_R_TX_NA;
 }
 
 /*
@@ -217,7 +268,8 @@ static __always_inline enum things_reason ndp_na_finish(struct ipv6hdr *ip6, str
  */
 static __always_inline enum things_reason ndp_na_in_place(struct pkt *p,
 							  const struct things_iface *ifc,
-							  __u16 prefix_flags, int dad)
+							  __u16 prefix_flags,
+							  const struct ns_info *info)
 {
 	static const __u8 all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
 	struct ethhdr *eth = p->data;
@@ -226,14 +278,14 @@ static __always_inline enum things_reason ndp_na_in_place(struct pkt *p,
 
 	if ((void *)(eth + 1) > p->data_end || (void *)(na + 1) > p->data_end)
 		return THINGS_R_PASS_TX_FAILED;
-	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
-	if (dad)
+	eth_copy_mac(eth->h_dest, info->dad ? all_nodes_mac : eth->h_source);
+	eth_copy_mac(eth->h_source, ifc->mac);
+	if (info->dad)
 		ndp_all_nodes(&ip6->daddr);
 	else
-		ip6->daddr = ip6->saddr;
-	ip6->saddr = na->msg.target;
-	return ndp_na_finish(ip6, na, ifc, prefix_flags, dad);
+		ipv6_addr_copy(&ip6->daddr, &ip6->saddr);
+	ipv6_addr_copy(&ip6->saddr, &na->msg.target);
+	return ndp_na_finish(ip6, na, ifc, prefix_flags, info);
 }
 
 /*
@@ -245,7 +297,8 @@ static __always_inline enum things_reason ndp_na_in_place(struct pkt *p,
 static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 						       struct pkt *p,
 						       const struct things_iface *ifc,
-						       __u16 prefix_flags, int dad)
+						       __u16 prefix_flags,
+						       const struct ns_info *info)
 {
 	static const __u8 all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
 	__u32 l2_len = p->l2_len, ext = ipv6_exthdr_len(p);
@@ -260,7 +313,7 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 	struct nd_na *na;
 
 	if (!ext && pkt_len(p) == want)
-		return ndp_na_in_place(p, ifc, prefix_flags, dad);
+		return ndp_na_in_place(p, ifc, prefix_flags, info);
 
 	if ((void *)(eth + 1) > p->data_end || (void *)(ip6 + 1) > p->data_end ||
 	    p->l4_off > 0xffff || (void *)(ns + 1) > p->data_end)
@@ -296,7 +349,7 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 	if (l2_len > sizeof(*eth) + sizeof(vlan) || (void *)(na + 1) > p->data_end)
 		return THINGS_R_PASS_TX_FAILED;
 
-	__builtin_memcpy(eth->h_dest, dad ? all_nodes_mac : peer_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, info->dad ? all_nodes_mac : peer_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, ifc->mac, ETH_ALEN);
 	/* Written even when the frame did not move: after dropping extension
 	 * headers these bytes are whatever the old frame had there. */
@@ -309,12 +362,12 @@ static __always_inline enum things_reason ndp_ns_to_na(struct xdp_md *ctx,
 		*tag = vlan;
 	}
 	ip6->saddr = target;
-	if (dad)
+	if (info->dad)
 		ndp_all_nodes(&ip6->daddr);
 	else
 		ip6->daddr = peer;
 	na->msg.target = target;
-	return ndp_na_finish(ip6, na, ifc, prefix_flags, dad);
+	return ndp_na_finish(ip6, na, ifc, prefix_flags, info);
 }
 
 #endif

@@ -15,10 +15,10 @@ static __always_inline int prefix_lookup_fast(const struct things_fast_table *t,
 					      const struct in6_addr *addr,
 					      struct things_prefix_value *out)
 {
-	__u64 a[2];
+	const alias_u64 *w = (const alias_u64 *)addr;
+	__u64 a[2] = { w[0], w[1] };
 	__u32 i;
 
-	__builtin_memcpy(a, addr, sizeof(a));
 	for (i = 0; i < THINGS_FAST_SLOTS; i++) {
 		const struct things_fast_entry *e = &t->entries[i];
 

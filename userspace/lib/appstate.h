@@ -126,11 +126,12 @@ int appstate_png_encode_fast(const __u32 *pixels, unsigned int width, unsigned i
 			     enum appstate_png_format fmt, void **png, size_t *png_len,
 			     char *why, size_t why_len);
 
-/* Wall-clock time of a CLOCK_TAI timestamp (the data plane's clock). */
-int appstate_tai_to_realtime(__u64 tai_ns, struct timespec *ts);
+/* Wall-clock time of a CLOCK_MONOTONIC timestamp (the data plane's clock
+ * for board messages, see things_abi.h). */
+int appstate_mono_to_realtime(__u64 mono_ns, struct timespec *ts);
 /* "2024-02-29T12:00:00.250Z": ISO 8601, UTC, milliseconds. */
 #define APPSTATE_TIME_LEN 32
-int appstate_format_time(__u64 tai_ns, char *buf, size_t len);
+int appstate_format_time(__u64 mono_ns, char *buf, size_t len);
 
 /*
  * Board text for printing: printable ASCII as is, anything else (and the

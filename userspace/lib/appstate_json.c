@@ -9,18 +9,15 @@
 
 #define NSEC 1000000000LL
 
-int appstate_tai_to_realtime(__u64 tai_ns, struct timespec *ts)
+int appstate_mono_to_realtime(__u64 mono_ns, struct timespec *ts)
 {
-	struct timespec real, tai;
-	long long offset, ns;
+	struct timespec real, mono;
+	long long ns;
 
-	if (clock_gettime(CLOCK_REALTIME, &real) || clock_gettime(CLOCK_TAI, &tai))
+	if (clock_gettime(CLOCK_REALTIME, &real) || clock_gettime(CLOCK_MONOTONIC, &mono))
 		return -errno;
-	/* The kernel's TAI offset is whole seconds; rounding the difference
-	 * of two reads taken a moment apart gives it exactly. */
-	offset = (tai.tv_sec - real.tv_sec) * NSEC + (tai.tv_nsec - real.tv_nsec);
-	offset = (offset + (offset < 0 ? -NSEC : NSEC) / 2) / NSEC * NSEC;
-	ns = (long long)tai_ns - offset;
+	/* Signed: a time from before the clock's start is negative. */
+	ns = (long long)mono_ns + (real.tv_sec - mono.tv_sec) * NSEC + (real.tv_nsec - mono.tv_nsec);
 	ts->tv_sec = (time_t)(ns / NSEC);
 	ts->tv_nsec = (long)(ns % NSEC);
 	if (ts->tv_nsec < 0) {
@@ -30,12 +27,12 @@ int appstate_tai_to_realtime(__u64 tai_ns, struct timespec *ts)
 	return 0;
 }
 
-int appstate_format_time(__u64 tai_ns, char *buf, size_t len)
+int appstate_format_time(__u64 mono_ns, char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
 	char secs[24];
-	int err = appstate_tai_to_realtime(tai_ns, &ts);
+	int err = appstate_mono_to_realtime(mono_ns, &ts);
 
 	if (err)
 		return err;

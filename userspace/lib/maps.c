@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +26,77 @@ int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key)
 	return syscall_result(bpf_map_delete_elem(prefixes_fd, key));
 }
 
+/* The slot that holds ifindex (0), or -ENOENT and in *free a probe slot
+ * that is free (or -1). */
+static int iface_find(int fd, __u32 ifindex, __u32 *slot, struct things_iface *val, int *free)
+{
+	*free = -1;
+	if (!ifindex)
+		return -EINVAL;
+	for (__u32 i = 0; i < THINGS_IFACE_PROBES; i++) {
+		*slot = (ifindex + i) & (THINGS_IFACE_SLOTS - 1);
+		if (bpf_map_lookup_elem(fd, slot, val))
+			return -errno;
+		if (val->ifindex == ifindex)
+			return 0;
+		if (!val->ifindex && *free < 0)
+			*free = (int)*slot;
+	}
+	return -ENOENT;
+}
+
 int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
 		     __u16 flags)
 {
-	struct things_iface val = { .flags = flags };
+	struct things_iface val;
+	int err, free;
+	__u32 slot;
 
+	err = iface_find(ifaces_fd, ifindex, &slot, &val, &free);
+	if (err == -ENOENT && free < 0)
+		return -ENOSPC;
+	if (err == -ENOENT)
+		slot = (__u32)free;
+	else if (err)
+		return err;
+	val = (struct things_iface){ .flags = flags, .ifindex = ifindex };
 	memcpy(val.mac, mac, sizeof(val.mac));
-	return syscall_result(bpf_map_update_elem(ifaces_fd, &ifindex, &val, BPF_ANY));
+	return syscall_result(bpf_map_update_elem(ifaces_fd, &slot, &val, BPF_ANY));
+}
+
+int things_iface_get(int ifaces_fd, __u32 ifindex, struct things_iface *val)
+{
+	__u32 slot;
+	int free;
+
+	return iface_find(ifaces_fd, ifindex, &slot, val, &free);
 }
 
 int things_iface_del(int ifaces_fd, __u32 ifindex)
 {
-	return syscall_result(bpf_map_delete_elem(ifaces_fd, &ifindex));
+	struct things_iface val;
+	__u32 slot;
+	int err, free;
+
+	err = iface_find(ifaces_fd, ifindex, &slot, &val, &free);
+	if (err)
+		return err;
+	memset(&val, 0, sizeof(val));
+	return syscall_result(bpf_map_update_elem(ifaces_fd, &slot, &val, BPF_ANY));
+}
+
+int things_iface_list(int ifaces_fd, struct things_iface *out, int max)
+{
+	struct things_iface val;
+	int n = 0;
+
+	for (__u32 slot = 0; slot < THINGS_IFACE_SLOTS && n < max; slot++) {
+		if (bpf_map_lookup_elem(ifaces_fd, &slot, &val))
+			return -errno;
+		if (val.ifindex)
+			out[n++] = val;
+	}
+	return n;
 }
 
 static int fast_write(int fast_fd, const struct things_fast_table *t)
@@ -77,6 +137,38 @@ static void fast_entry(struct things_fast_entry *e, const struct things_prefix_k
 	e->prefixlen = k->prefixlen;
 }
 
+/* Whether entry a holds entry b: b's prefix is inside a's, or is a's. */
+static bool fast_holds(const struct things_fast_entry *a, const struct things_fast_entry *b)
+{
+	return a->prefixlen <= b->prefixlen && (b->addr[0] & a->mask[0]) == a->addr[0] &&
+	       (b->addr[1] & a->mask[1]) == a->addr[1];
+}
+
+/*
+ * The host's own addresses that no app prefix holds go last: an address
+ * that one of them matches matches nothing else, so the first match is
+ * still the longest, and the apps' requests, which the data plane is
+ * there for, pass fewer entries on their way. Every other entry keeps its
+ * place, longer prefixes first.
+ */
+static void fast_hosts_last(struct things_fast_entry *e, __u32 n)
+{
+	struct things_fast_entry moved[THINGS_FAST_SLOTS];
+	__u32 kept = 0, m = 0;
+
+	for (__u32 i = 0; i < n; i++) {
+		bool held = false;
+
+		for (__u32 j = 0; j < n && e[i].val.kind == THINGS_KIND_HOST; j++)
+			held |= j != i && fast_holds(&e[j], &e[i]);
+		if (e[i].val.kind == THINGS_KIND_HOST && !held)
+			moved[m++] = e[i];
+		else
+			e[kept++] = e[i];
+	}
+	memcpy(&e[kept], moved, m * sizeof(*moved));
+}
+
 static int longer_first(const void *a, const void *b)
 {
 	const struct things_fast_entry *x = a, *y = b;
@@ -109,6 +201,7 @@ int things_fast_sync(int fast_fd, int prefixes_fd)
 		return 0;
 	/* Two prefixes of one length never overlap, so only length orders. */
 	qsort(t.entries, n, sizeof(t.entries[0]), longer_first);
+	fast_hosts_last(t.entries, n);
 	err = fast_write(fast_fd, &t);
 	if (err)
 		return err;

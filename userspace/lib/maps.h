@@ -9,9 +9,17 @@
 int things_prefix_set(int prefixes_fd, const struct things_prefix_key *key,
 		      const struct things_prefix_value *val);
 int things_prefix_del(int prefixes_fd, const struct things_prefix_key *key);
+
+/* The `ifaces` array (see things_abi.h): an interface's slot is found
+ * among its probe slots. set fails with -ENOSPC when all of them hold
+ * other interfaces, get and del with -ENOENT when none holds this one. */
 int things_iface_set(int ifaces_fd, __u32 ifindex, const unsigned char mac[6],
 		     __u16 flags);
+int things_iface_get(int ifaces_fd, __u32 ifindex, struct things_iface *val);
 int things_iface_del(int ifaces_fd, __u32 ifindex);
+/* Every interface in the array, in slot order, up to max of them: returns
+ * how many, or -errno. */
+int things_iface_list(int ifaces_fd, struct things_iface *out, int max);
 
 /*
  * The fast table (see things_abi.h) must say what the trie says. Around a

@@ -178,23 +178,20 @@ void things_report_name_interfaces(json_object *apps)
 json_object *things_report_ifaces(int ifaces_fd)
 {
 	json_object *arr = json_object_new_array();
-	__u32 key, next, *prev = NULL;
+	struct things_iface all[THINGS_MAX_IFACES];
+	int n = things_iface_list(ifaces_fd, all, THINGS_MAX_IFACES);
 
-	while (!bpf_map_get_next_key(ifaces_fd, prev, &next)) {
-		struct things_iface ifc;
+	for (int i = 0; i < n; i++) {
+		const struct things_iface ifc = all[i];
 		char name[IF_NAMESIZE] = "", mac[18];
 		json_object *o;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(ifaces_fd, &key, &ifc))
-			continue;
 		o = json_object_new_object();
-		if (!if_indextoname(key, name))
+		if (!if_indextoname(ifc.ifindex, name))
 			name[0] = '\0';
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ifc.mac[0], ifc.mac[1],
 			 ifc.mac[2], ifc.mac[3], ifc.mac[4], ifc.mac[5]);
-		json_object_object_add(o, "ifindex", json_object_new_int((int)key));
+		json_object_object_add(o, "ifindex", json_object_new_int((int)ifc.ifindex));
 		json_object_object_add(o, "name", json_object_new_string(name));
 		json_object_object_add(o, "mac", json_object_new_string(mac));
 		json_object_object_add(o, "allmulti_set",

@@ -62,12 +62,20 @@ static int iface_up(struct thingsd *d, struct iface_state *ifc)
 	memcpy(ifc->mac, link.mac, sizeof(ifc->mac));
 
 	/* A daemon before us may have turned allmulticast on. */
-	if (!bpf_map_lookup_elem(d->dp.ifaces_fd, &ifc->ifindex, &prev) &&
+	if (!things_iface_get(d->dp.ifaces_fd, (__u32)ifc->ifindex, &prev) &&
 	    (prev.flags & THINGS_IF_ALLMULTI_SET))
 		ifc->allmulti_set = true;
 	iface_allmulti(d, ifc, link.flags);
 	err = things_iface_set(d->dp.ifaces_fd, (__u32)ifc->ifindex, ifc->mac,
 			       ifc->allmulti_set ? THINGS_IF_ALLMULTI_SET : 0);
+	if (err == -ENOSPC)
+		pr_err("%s: the ifaces map has no slot left for ifindex %d: slots %d to %d"
+		       " (mod %d) hold other interfaces\n", ifc->name, ifc->ifindex,
+		       ifc->ifindex % THINGS_IFACE_SLOTS,
+		       (ifc->ifindex + THINGS_IFACE_PROBES - 1) % THINGS_IFACE_SLOTS,
+		       THINGS_IFACE_SLOTS);
+	else if (err)
+		pr_err("%s: writing the ifaces map: %s\n", ifc->name, strerror(-err));
 	if (err)
 		return err;
 	/* Ask the kernel what runs there rather than trust our own flag:
@@ -91,27 +99,20 @@ static int iface_up(struct thingsd *d, struct iface_state *ifc)
  * a change made while the daemon was down: undo what was done to them. */
 static void forget_stale_ifaces(struct thingsd *d)
 {
-	__u32 key, next, *prev = NULL, stale[THINGS_MAX_IFACES];
-	int n = 0;
+	struct things_iface all[THINGS_MAX_IFACES];
+	int n = things_iface_list(d->dp.ifaces_fd, all, THINGS_MAX_IFACES);
 
-	while (!bpf_map_get_next_key(d->dp.ifaces_fd, prev, &next) && n < THINGS_MAX_IFACES) {
+	for (int i = 0; i < n; i++) {
+		struct iface_state gone = { .ifindex = (int)all[i].ifindex };
 		bool known = false;
 
-		key = next;
-		prev = &key;
-		for (int i = 0; i < d->n_ifaces; i++)
-			known |= d->ifaces[i].ifindex == (int)key;
-		if (!known)
-			stale[n++] = key;
-	}
-	for (int i = 0; i < n; i++) {
-		struct iface_state gone = { .ifindex = (int)stale[i] };
-		struct things_iface val;
-
-		if (!if_indextoname(stale[i], gone.name))
-			snprintf(gone.name, sizeof(gone.name), "ifindex %u", stale[i]);
-		if (!bpf_map_lookup_elem(d->dp.ifaces_fd, &stale[i], &val))
-			gone.allmulti_set = val.flags & THINGS_IF_ALLMULTI_SET;
+		for (int j = 0; j < d->n_ifaces; j++)
+			known |= d->ifaces[j].ifindex == gone.ifindex;
+		if (known)
+			continue;
+		if (!if_indextoname(all[i].ifindex, gone.name))
+			snprintf(gone.name, sizeof(gone.name), "ifindex %u", all[i].ifindex);
+		gone.allmulti_set = all[i].flags & THINGS_IF_ALLMULTI_SET;
 		pr_info("%s: no longer in the config\n", gone.name);
 		iface_down(d, &gone);
 	}
