@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * What the micro-benchmark's loader shares with harness.bpf.c.
+ * What the micro-benchmark's loader shares with its harnesses
+ * (harness_*.bpf.c).
  */
 #ifndef THINGS_BENCH_ABI_H
 #define THINGS_BENCH_ABI_H
@@ -17,8 +18,8 @@
 #define BENCH_FRAME_TURNS 2
 
 /* Runs of the target per run of the harness, each from a restored
- * request. A program run may make at most 33 tail calls (the kernel's
- * MAX_TAIL_CALL_CNT), and each of these is one. */
+ * request: the kernel reports whole nanoseconds per harness run, so a
+ * figure 32 runs long is 32 times finer (see harness.h). */
 #define BENCH_INNER_RUNS 32
 
 /* An entry of the harness's `frame` map: the bytes a run starts from. len

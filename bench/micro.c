@@ -5,9 +5,10 @@
  * BPF_PROG_TEST_RUN and its repeat count, which the kernel times itself and
  * averages, leaving out the time it was preempted.
  *
- * Programs that answer in place are run through harness.bpf.c, which
- * restores the request before each run; see there why, and measure_round()
- * for how its cost is taken out again. Every figure compared with another
+ * Programs that answer in place are run through a harness
+ * (harness_*.bpf.c) that compiles the program in as a function and calls
+ * it BENCH_INNER_RUNS times, each from the request restored; see
+ * measure_round() for how the harness's own cost is taken out again. Every figure compared with another
  * is compared round by round: both were measured within the same second.
  */
 #include <errno.h>
@@ -620,6 +621,18 @@ static int dump_things(struct bench *b)
 	return -ENOENT;
 }
 
+static int replies_wrong(const struct bench *b)
+{
+	int n = 0;
+
+	for (int id = 0; id < C_COUNT; id++)
+		n += bench_case_on(&b->opt, id) && b->reply_wrong[id];
+	if (n)
+		pr_err("%d case%s answered wrongly (see above): the figures are not things_xdp's"
+		       " answering path\n", n, n == 1 ? "" : "s");
+	return n ? -EBADMSG : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = { 0 };
@@ -655,14 +668,19 @@ int main(int argc, char **argv)
 	report_table(&b);
 	if (b.opt.json && (err = report_json(&b, b.opt.json)))
 		goto cleanup;
+	/* Figures of a program that answers wrongly are no baseline and no
+	 * pass: the run still reports them, then fails. */
+	if ((err = replies_wrong(&b)))
+		goto cleanup;
 	if (b.opt.write_baseline && (err = write_baseline(&b, b.opt.write_baseline)))
 		goto cleanup;
 	if (b.opt.check)
 		ret = check(&b);
 cleanup:
 	bench_unload(&b);
-	/* A missed target is a finding, not a failure: only errors fail, and
-	 * under --check a regression past the baseline. */
+	/* A missed target is a finding, not a failure: only errors fail (a
+	 * wrong reply among them), and under --check a regression past the
+	 * baseline. */
 	if (err || ret < 0)
 		return 1;
 	return ret;

@@ -149,7 +149,7 @@ static inline int bench_case_on(const struct options *o, enum case_id id)
 
 /* One case, per round: ns is the figure reported (what test_run would say
  * of the program alone), above is its cost above the nop program, harness
- * is what the restore and tail call cost and was taken out. */
+ * is what the harness (restore and call) cost and was taken out. */
 struct result {
 	double ns[MAX_ROUNDS], above[MAX_ROUNDS], harness[MAX_ROUNDS];
 	double median, min, max, above_median, harness_median;

@@ -129,7 +129,7 @@ static __always_inline void ns_to_na(struct ethhdr *eth, struct ipv6hdr *ip6,
 	nd->cksum = (__be16)~fold(sum);
 }
 
-/* The harness compiles this in as a function it calls (bench_harness.h). */
+/* The harness compiles this in as a function it calls (harness.h). */
 #ifndef BENCH_ENTRY
 #define BENCH_ENTRY SEC("xdp")
 #endif

@@ -14,7 +14,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-/* The harness compiles this in as a function it calls (bench_harness.h). */
+/* The harness compiles this in as a function it calls (harness.h). */
 #ifndef BENCH_ENTRY
 #define BENCH_ENTRY SEC("xdp")
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The micro-benchmark's tables (Markdown, on stdout) and its JSON. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -224,6 +225,12 @@ static void json_rounds(FILE *out, const double *v, unsigned int n)
 
 static void json_ratio(FILE *out, const char *name, struct ratio r)
 {
+	/* A ratio to a case left out (--case) is not a number, which JSON
+	 * has no word for but null. */
+	if (isnan(r.median)) {
+		fprintf(out, "\"%s\": null", name);
+		return;
+	}
 	fprintf(out, "\"%s\": {\"median\": %.4f, \"q1\": %.4f, \"q3\": %.4f, \"min\": %.4f,"
 		" \"max\": %.4f}", name, r.median, r.q1, r.q3, r.min, r.max);
 }
