@@ -7,9 +7,12 @@ and without the socket's group and the capabilities things-web has)."""
 import grp
 import json
 import os
+import pwd
+import random
 import secrets
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -173,3 +176,72 @@ def test_programs_run_as_root_keep_the_bounding_set():
         assert got["CapEff"] == KEPT and got["CapPrm"] == KEPT, got
         assert got["CapBnd"] > KEPT and "cap_sys_chroot" in got["CapBnd"], got
         assert "bounding set stays whole" in d.read_log()
+
+
+def test_thingsd_runs_as_its_user():
+    """[daemon] user: once set up, thingsd is that user with the same
+    capabilities (and CAP_DAC_READ_SEARCH, for libxdp's lock directory),
+    its directories are the user's, and it still does all of its work:
+    answers, reloads, keeps runtime apps, attaches again what someone else
+    detached, stops cleanly and starts again as root over what it left."""
+    user = "thtestu%s" % secrets.token_hex(3)
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    user], check=True)
+    try:
+        with L.Lab("privs-user") as lab:
+            client, router, host = L.lan_topology(lab)
+            uid = pwd.getpwnam(user).pw_uid
+            d = lab.thingsd(host, "user = %s\n\n%s" % (user, L.DEMO_APPS))
+            status = open("/proc/%d/status" % d.proc.pid).read()
+            ids = [l.split()[1:] for l in status.splitlines() if l.split()[0] in ("Uid:", "Gid:")]
+            assert ids[0] == [str(uid)] * 4, ids
+            assert ids[1] == [str(pwd.getpwnam(user).pw_gid)] * 4, ids
+            got = caps(d.proc.pid)
+            assert got["CapEff"] == KEPT | {"cap_dac_read_search"}, got
+            assert got["CapBnd"] == got["CapEff"], got
+            for path in (d.pin_dir, d.run_dir, d.state_dir, os.path.join(d.pin_dir, "apps")):
+                assert os.lstat(path).st_uid == uid, path
+
+            rng = random.Random(7)
+            assert ping(client, L.random_address(L.ROUTED, rng))
+            assert ping(client, L.random_address(L.ONLINK, rng))
+            # A reload pins new maps in its directory, as the user.
+            d.write_conf("user = %s\n\n%s[app board]\nkind = board\nprefix = 2001:db8:1:b0a::/64\n"
+                         % (user, L.DEMO_APPS))
+            d.ctl("reload")
+            assert ping(client, "2001:db8:1:b0a:4869:2121::")
+            assert "Hi!!" in d.ctl("board", "show", "board").stdout
+            # A runtime app is written to the state directory.
+            d.ctl("app", "add", "extra", "kind", "echo", "prefix", "2001:db8:6::/48")
+            assert "[app extra]" in open(os.path.join(d.state_dir, "runtime-apps.conf")).read()
+            # libxdp's lock is taken again to attach what someone else took off.
+            host.ip("link", "set", "dev", "h0", "xdp", "off")
+            deadline = time.time() + 10
+            while host.ip_json("link", "show", "h0")[0].get("xdp") is None:
+                assert time.time() < deadline, d.read_log()
+                time.sleep(0.1)
+            assert ping(client, L.random_address(L.ONLINK, rng))
+
+            assert d.stop() == 0, d.read_log()
+            assert "xdp" not in host.ip_json("link", "show", "h0")[0], d.read_log()
+            assert not [r for r in host.ip_json("-6", "route", "show", "table", "local")
+                        if r.get("protocol") == "248"]
+            # Root starts again over the user's directories, runtime app and all.
+            d.start()
+            assert "extra" in d.ctl("app", "list").stdout
+            assert ping(client, L.random_address(L.ROUTED, rng))
+    finally:
+        subprocess.run(["userdel", user], check=False)
+
+
+def test_unknown_user_is_a_config_error(tmp_path):
+    conf = tmp_path / "thingsd.conf"
+    conf.write_text("[daemon]\nuser = no-such-user-here\n")
+    res = subprocess.run([L.THINGSD, "--check", str(conf)], capture_output=True, text=True)
+    assert res.returncode == 2, res.stderr
+    assert "%s:2: user 'no-such-user-here': no such user" % conf in res.stderr, res.stderr
+
+
+def ping(ns, addr, wait=2):
+    return ns.run("ping", "-6", "-n", "-c", "1", "-W", str(wait), addr, check=False,
+                  timeout=wait + 10).returncode == 0

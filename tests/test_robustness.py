@@ -624,7 +624,8 @@ def test_make_install_creates_the_group_file(tmp_path):
     assert res.returncode == 0, res.stderr
     sysusers = tmp_path / "usr/lib/sysusers.d/things.conf"
     assert [l.split() for l in sysusers.read_text().splitlines()
-            if l and not l.startswith("#")] == [["g", "things", "-"]]
+            if l and not l.startswith("#")] == [["g", "things", "-"],
+                                                ["u", "things", "-:things", "-", "-", "-"]]
     unit = (tmp_path / "etc/systemd/system/thingsd.service").read_text()
     assert "systemd-sysusers things.conf" in unit and "StateDirectory=things" in unit
 

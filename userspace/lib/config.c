@@ -25,7 +25,7 @@
 enum section_type { SEC_NONE, SEC_DAEMON, SEC_IFACE, SEC_APP, SEC_BAD };
 
 enum daemon_key {
-	DK_PIN_DIR, DK_RUN_DIR, DK_STATE_DIR, DK_GROUP,
+	DK_PIN_DIR, DK_RUN_DIR, DK_STATE_DIR, DK_GROUP, DK_USER,
 	DK_ERROR_RATE, DK_ERROR_BURST,	/* numbers; the rest are text */
 	DK_N
 };
@@ -302,7 +302,8 @@ static int parse_uint(const char *value, __u32 max, __u32 *out)
 
 static const char *const daemon_keys[DK_N] = {
 	[DK_PIN_DIR] = "pin_dir", [DK_RUN_DIR] = "run_dir", [DK_STATE_DIR] = "state_dir",
-	[DK_GROUP] = "group", [DK_ERROR_RATE] = "error_rate", [DK_ERROR_BURST] = "error_burst",
+	[DK_GROUP] = "group", [DK_USER] = "user", [DK_ERROR_RATE] = "error_rate",
+	[DK_ERROR_BURST] = "error_burst",
 };
 
 /* error_rate, error_burst: the host's ICMPv6 errors a second, and their
@@ -320,10 +321,11 @@ static void daemon_number(struct parse_state *st, enum daemon_key k, const char 
 static void daemon_key(struct parse_state *st, const char *key, const char *value)
 {
 	struct things_config *cfg = st->cfg;
-	char *dst[DK_N] = { cfg->pin_dir, cfg->run_dir, cfg->state_dir, cfg->group };
+	char *dst[DK_N] = { cfg->pin_dir, cfg->run_dir, cfg->state_dir, cfg->group, cfg->user };
 	size_t size[DK_N] = { sizeof(cfg->pin_dir), sizeof(cfg->run_dir), sizeof(cfg->state_dir),
-			      sizeof(cfg->group) };
-	int *lines[DK_N] = { &cfg->pin_dir_line, &cfg->run_dir_line, &cfg->state_dir_line };
+			      sizeof(cfg->group), sizeof(cfg->user) };
+	int *lines[DK_N] = { &cfg->pin_dir_line, &cfg->run_dir_line, &cfg->state_dir_line, NULL,
+			     &cfg->user_line };
 	int k;
 
 	for (k = 0; k < DK_N && strcmp(key, daemon_keys[k]); k++)
@@ -331,7 +333,7 @@ static void daemon_key(struct parse_state *st, const char *key, const char *valu
 	if (k == DK_N) {
 		set_error(st, st->line,
 			  "unknown key '%s' in [daemon] (pin_dir, run_dir, state_dir, group, "
-			  "error_rate, error_burst)", key);
+			  "user, error_rate, error_burst)", key);
 		return;
 	}
 	if (st->daemon_lines[k]) {
@@ -350,14 +352,15 @@ static void daemon_key(struct parse_state *st, const char *key, const char *valu
 		set_error(st, st->line, "%s is longer than %zu bytes", key, size[k] - 1);
 		return;
 	}
-	if (k == DK_GROUP) {
-		/* A group name as useradd(8) accepts it. */
+	if (k == DK_GROUP || k == DK_USER) {
+		/* A name as useradd(8) accepts it. */
 		bool ok = *value && *value != '-';
 
 		for (const char *p = value; *p; p++)
 			ok &= isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.';
 		if (!ok) {
-			set_error(st, st->line, "bad %s '%s': not a group name", key, value);
+			set_error(st, st->line, "bad %s '%s': not a %s name", key, value,
+				  k == DK_GROUP ? "group" : "user");
 			return;
 		}
 	} else if (value[0] != '/' || strstr(value, "/../") || strstr(value, "/./") ||

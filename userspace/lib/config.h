@@ -118,7 +118,8 @@ struct things_config {
 	char run_dir[PATH_MAX];		/* control socket and lock file */
 	char state_dir[PATH_MAX];	/* what must outlive a reboot */
 	char group[64];			/* may read through the control socket */
-	int pin_dir_line, run_dir_line, state_dir_line;	/* 0: the default */
+	char user[64];			/* thingsd's own once set up; "": root */
+	int pin_dir_line, run_dir_line, state_dir_line, user_line;	/* 0: the default */
 	/* The host's limit on the ICMPv6 errors it sends (err_cfg). */
 	__u32 error_rate, error_burst;
 	struct things_cfg_iface *ifaces;

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <linux/rtnetlink.h>
@@ -79,7 +80,8 @@ static int load_config(const char *path, struct things_config *cfg)
  * the directories are root's alone (or can be made so), pin_dir is on
  * bpffs. Returns 0 or -errno, with FILE:LINE printed.
  */
-static int check_host(const char *path, const struct things_config *cfg)
+static int check_host(const char *path, const struct things_config *cfg,
+		      struct privs_user *user)
 {
 	const struct {
 		const char *key;
@@ -93,6 +95,21 @@ static int check_host(const char *path, const struct things_config *cfg)
 	};
 	char why[PATH_MAX + 256], msg[sizeof(why) + 64];
 
+	*user = (struct privs_user){ 0 };
+	if (cfg->user[0]) {
+		struct passwd *pw = getpwnam(cfg->user);
+
+		if (!pw) {
+			snprintf(msg, sizeof(msg), "user '%s': no such user on this host",
+				 cfg->user);
+			config_error(path, cfg->user_line, msg);
+			return -ENOENT;
+		}
+		user->uid = pw->pw_uid;
+		user->gid = pw->pw_gid;
+		/* Its directories, made its own at an earlier start, are fine. */
+		paths_allow_owner(pw->pw_uid);
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		int err = dirs[i].pins ? paths_check_pin_dir(dirs[i].dir, why, sizeof(why))
 				       : paths_check_dir(dirs[i].dir, why, sizeof(why));
@@ -119,6 +136,20 @@ static void warn_gateways(const char *path, const struct things_config *cfg)
 	if (n < 0)
 		pr_warn("cannot read the host's routes to check gateways: %s\n", strerror(-n));
 	rtnl_close(rt);
+}
+
+/* [daemon] user: what thingsd writes in from now on becomes that user's. */
+static int give_dirs(const struct things_config *cfg, uid_t uid)
+{
+	const char *dirs[] = { cfg->run_dir, cfg->state_dir, cfg->pin_dir };
+	char why[PATH_MAX + 256];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (paths_give_tree(dirs[i], uid, why, sizeof(why))) {
+			pr_err("%s\n", why);
+			return -1;
+		}
+	return 0;
 }
 
 static int make_dirs(const struct things_config *cfg)
@@ -183,12 +214,14 @@ static void reload(struct thingsd *d)
 		return;
 	}
 	if (strcmp(cfg.pin_dir, d->cfg.pin_dir) || strcmp(cfg.run_dir, d->cfg.run_dir) ||
-	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.group, d->cfg.group)) {
+	    strcmp(cfg.state_dir, d->cfg.state_dir) || strcmp(cfg.group, d->cfg.group) ||
+	    strcmp(cfg.user, d->cfg.user)) {
 		pr_warn("[daemon] settings change only on restart: keeping the running ones\n");
 		strcpy(cfg.pin_dir, d->cfg.pin_dir);
 		strcpy(cfg.run_dir, d->cfg.run_dir);
 		strcpy(cfg.state_dir, d->cfg.state_dir);
 		strcpy(cfg.group, d->cfg.group);
+		strcpy(cfg.user, d->cfg.user);
 	}
 	warn_gateways(d->config_path, &cfg);
 	err = apply_config(d, &cfg);
@@ -278,6 +311,7 @@ int main(int argc, char **argv)
 {
 	struct thingsd d = { .config_path = THINGS_DEFAULT_CONFIG };
 	struct things_config cfg;
+	struct privs_user user;
 	struct control *ctl = NULL;
 	int opt, verbose = 0, lock_fd = -1, sig_fd = -1, err, ret = EXIT_FAILURE;
 	const char *check = NULL;
@@ -318,7 +352,7 @@ int main(int argc, char **argv)
 	if (check) {
 		if (load_config(check, &cfg))
 			return EXIT_USAGE;
-		if (check_host(check, &cfg)) {
+		if (check_host(check, &cfg, &user)) {
 			things_config_free(&cfg);
 			return EXIT_USAGE;
 		}
@@ -331,7 +365,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	/* Everything that can be known before touching the host is checked
 	 * first: a config that cannot start creates nothing. */
-	if (check_host(d.config_path, &cfg)) {
+	if (check_host(d.config_path, &cfg, &user)) {
 		things_config_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -381,7 +415,9 @@ int main(int argc, char **argv)
 	if (d.root_children)
 		pr_info("programs run as root (inetd or exec without user=): the capability "
 			"bounding set stays whole for them\n");
-	if (privs_drop(d.root_children))
+	if (user.uid && give_dirs(&d.cfg, user.uid))
+		goto out_teardown;
+	if (privs_drop(d.root_children, &user))
 		goto out_teardown;
 	pr_info("running: %d app(s) on %d interface(s), pins in %s\n", d.n_apps, d.n_ifaces,
 		d.cfg.pin_dir);

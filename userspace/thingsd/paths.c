@@ -9,6 +9,7 @@
  * touch what root made); the directory itself never sticky-exempt; and
  * every file is opened with O_NOFOLLOW.
  */
+#define _GNU_SOURCE	/* nftw() */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <ftw.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -25,9 +27,17 @@
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
+/* [daemon] user: the directories thingsd made its user's are its own. */
+static uid_t daemon_uid = (uid_t)-1;
+
+void paths_allow_owner(uid_t uid)
+{
+	daemon_uid = uid;
+}
+
 static bool owner_ok(const struct stat *st)
 {
-	return st->st_uid == 0 || st->st_uid == geteuid();
+	return st->st_uid == 0 || st->st_uid == geteuid() || st->st_uid == daemon_uid;
 }
 
 /* One directory of the path: dir is the one thingsd writes in, the rest
@@ -47,7 +57,7 @@ static int check_one(const char *path, bool target, char *why, size_t len)
 		 * was checked already. Where it points is checked through the
 		 * resolved path. */
 		if (!owner_ok(&st)) {
-			snprintf(why, len, "%s is a symlink owned by uid %u, not root", path,
+			snprintf(why, len, "%s is a symlink owned by uid %u, not root (nor [daemon] user)", path,
 				 (unsigned int)st.st_uid);
 			return -EPERM;
 		}
@@ -58,7 +68,7 @@ static int check_one(const char *path, bool target, char *why, size_t len)
 		return -ENOTDIR;
 	}
 	if (!owner_ok(&st)) {
-		snprintf(why, len, "%s is owned by uid %u, not root: another user could replace "
+		snprintf(why, len, "%s is owned by uid %u, not root (nor [daemon] user): another user could replace "
 			 "what thingsd keeps there", path, (unsigned int)st.st_uid);
 		return -EPERM;
 	}
@@ -262,4 +272,32 @@ int paths_write_file(const char *dir, const char *name, const char *data, size_t
 	if (err)
 		unlink(from);
 	return err;
+}
+
+static uid_t chown_uid;
+static int chown_failed;
+
+static int chown_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	/* The group stays: the control socket's is the one that may read. */
+	if (lchown(path, chown_uid, (gid_t)-1) && !chown_failed)
+		chown_failed = errno;
+	return 0;
+}
+
+int paths_give_tree(const char *dir, uid_t uid, char *why, size_t len)
+{
+	chown_uid = uid;
+	chown_failed = 0;
+	if (nftw(dir, chown_one, 16, FTW_PHYS | FTW_MOUNT))
+		chown_failed = errno ? errno : EIO;
+	if (chown_failed) {
+		snprintf(why, len, "cannot give %s to uid %u: %s", dir, (unsigned int)uid,
+			 strerror(chown_failed));
+		return -chown_failed;
+	}
+	return 0;
 }

@@ -25,5 +25,10 @@ int paths_open_file(const char *dir, const char *name, int flags, mode_t mode, c
 /* Replaces dir/name with data: written aside, synced, renamed over. */
 int paths_write_file(const char *dir, const char *name, const char *data, size_t size,
 		     char *why, size_t len);
+/* Directories owned by uid pass the checks too: thingsd's [daemon] user. */
+void paths_allow_owner(uid_t uid);
+/* Gives dir and everything under it (on the same filesystem, symlinks
+ * themselves) to uid; groups stay. */
+int paths_give_tree(const char *dir, uid_t uid, char *why, size_t len);
 
 #endif

@@ -6,10 +6,12 @@
  * exec (unless it runs programs as root, which may need them). Why each
  * one stays is in privs.h.
  */
+#define _GNU_SOURCE	/* setresuid() */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,10 +33,12 @@ static int last_cap(void)
 	return last;
 }
 
-static int kept(int cap)
+static int kept(int cap, bool as_user)
 {
 	static const int keep[] = { THINGSD_KEPT_CAPS };
 
+	if (as_user && cap == CAP_DAC_READ_SEARCH)
+		return 1;
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (keep[i] == cap)
 			return 1;
@@ -43,6 +47,9 @@ static int kept(int cap)
 
 bool privs_root_children(const struct things_config *cfg)
 {
+	/* Under [daemon] user, programs without user= run as that user. */
+	if (cfg->user[0])
+		return false;
 	for (int i = 0; i < cfg->n_apps; i++) {
 		const struct things_cfg_app *a = &cfg->apps[i];
 
@@ -53,8 +60,24 @@ bool privs_root_children(const struct things_config *cfg)
 	return false;
 }
 
-int privs_drop(bool keep_bounding)
+/* To uid and gid (and no other group), keeping the permitted set: its
+ * effective set is made again by privs_drop(). */
+static int become(uid_t uid, gid_t gid)
 {
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
+	    setresgid(gid, gid, gid) || setresuid(uid, uid, uid)) {
+		pr_err("cannot become uid %u gid %u: %s\n", (unsigned int)uid, (unsigned int)gid,
+		       strerror(errno));
+		return -errno;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return 0;
+}
+
+int privs_drop(bool keep_bounding, const struct privs_user *user)
+{
+	bool as_user = user && user->uid;
+
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	int last = last_cap();
@@ -62,7 +85,7 @@ int privs_drop(bool keep_bounding)
 	/* The bounding set first: dropping from it takes CAP_SETPCAP, which
 	 * goes next. */
 	for (int cap = 0; cap <= last && !keep_bounding; cap++)
-		if (!kept(cap) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		if (!kept(cap, as_user) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)) {
 			pr_err("cannot drop capability %d from the bounding set: %s\n", cap,
 			       strerror(errno));
@@ -72,6 +95,8 @@ int privs_drop(bool keep_bounding)
 		pr_err("cannot clear the ambient capabilities: %s\n", strerror(errno));
 		return -errno;
 	}
+	if (as_user && become(user->uid, user->gid))
+		return -EPERM;
 	if (syscall(SYS_capget, &hdr, data)) {
 		pr_err("cannot read the capabilities: %s\n", strerror(errno));
 		return -errno;
@@ -80,7 +105,7 @@ int privs_drop(bool keep_bounding)
 		__u32 mask = 0;
 
 		for (int bit = 0; bit < 32; bit++)
-			if (kept(32 * i + bit))
+			if (kept(32 * i + bit, as_user))
 				mask |= 1U << bit;
 		data[i].permitted &= mask;
 		data[i].effective = data[i].permitted;
@@ -90,6 +115,9 @@ int privs_drop(bool keep_bounding)
 		pr_err("cannot drop capabilities: %s\n", strerror(errno));
 		return -errno;
 	}
+	if (as_user)
+		pr_info("running as uid %u gid %u from now on\n", (unsigned int)user->uid,
+			(unsigned int)user->gid);
 	pr_debug("capabilities dropped to those thingsd needs after setup\n");
 	return 0;
 }

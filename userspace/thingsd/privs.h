@@ -25,8 +25,15 @@
 	CAP_SETGID, CAP_KILL, CAP_NET_BIND_SERVICE
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct things_config;
+
+/* [daemon] user: whom thingsd becomes once set up. */
+struct privs_user {
+	uid_t uid;
+	gid_t gid;
+};
 
 /* Whether cfg has programs thingsd runs as root (inetd or exec targets
  * without user=): they may need any of root's powers (sshd -i chroots), so
@@ -34,7 +41,9 @@ struct things_config;
 bool privs_root_children(const struct things_config *cfg);
 
 /* Drops every other capability, and from the bounding set too unless
- * keep_bounding. 0 or -errno. */
-int privs_drop(bool keep_bounding);
+ * keep_bounding; with user (not root), becomes that user too, keeping
+ * CAP_DAC_READ_SEARCH besides: libxdp takes its lock in a directory of
+ * root's alone (/sys/fs/bpf/xdp) at every attach and detach. 0 or -errno. */
+int privs_drop(bool keep_bounding, const struct privs_user *user);
 
 #endif
