@@ -316,11 +316,12 @@ static int rules_sync(struct thingsd *d)
 	err = 0;
 	/* Sorted: entries are in key order already within a rule, and
 	 * bsearch needs the whole list so. */
-	qsort(want.e, (size_t)want.n, sizeof(want.e[0]), key_cmp);
+	if (want.n)
+		qsort(want.e, (size_t)want.n, sizeof(want.e[0]), key_cmp);
 	while (!bpf_map_get_next_key(t->rules_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bsearch(&key, want.e, (size_t)want.n, sizeof(want.e[0]), key_cmp))
+		if (want.n && bsearch(&key, want.e, (size_t)want.n, sizeof(want.e[0]), key_cmp))
 			continue;
 		if (n_stale == cap) {
 			struct things_tcp_key *more;
