@@ -374,15 +374,17 @@ static int blast(int argc, char **argv)
 	char *buf = calloc(1, CHUNK), reply[32] = "";
 	double t0, secs;
 	ssize_t n;
-	int fd;
+	int fd, ret = 1;
 
-	if (argc != 3 || !buf)
+	if (argc != 3 || !buf) {
+		free(buf);
 		return usage();
+	}
 	want = strtoull(argv[0], NULL, 10);
 	fd = tcp_socket_to(argv[1], argv[2], &sa);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		perror("tcpbench: blast");
-		return 1;
+		goto out;
 	}
 	t0 = now_s();
 	while (sent < want) {
@@ -391,7 +393,7 @@ static int blast(int argc, char **argv)
 		n = send(fd, buf, len, MSG_NOSIGNAL);
 		if (n <= 0) {
 			perror("tcpbench: blast: send");
-			return 1;
+			goto out;
 		}
 		sent += (unsigned long long)n;
 	}
@@ -401,11 +403,16 @@ static int blast(int argc, char **argv)
 	if (n <= 0 || strtoull(reply, NULL, 10) != want) {
 		fprintf(stderr, "tcpbench: blast: the sink got %s, not %llu bytes\n",
 			n > 0 ? reply : "nothing", want);
-		return 1;
+		goto out;
 	}
 	printf("{\"bytes\": %llu, \"seconds\": %.3f, \"gbytes_per_s\": %.3f}\n", want, secs,
 	       want / secs / 1e9);
-	return 0;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
 }
 
 int main(int argc, char **argv)

@@ -662,7 +662,8 @@ def test_200_viewers_while_the_canvas_is_painted(site):
     assert stats["pngs"] >= 100 and len(stats["bodies"]) >= 2, stats["pngs"]
     # Every stream got the picture at once, then more as it changed.
     assert len(stats["events"]) == 80 and min(stats["events"]) >= 2, stats["events"]
-    assert max(rss) < rss0 + 64 * 1024, (rss0, max(rss))
+    # AddressSanitizer's quarantine keeps freed memory resident.
+    assert L.SANITIZE or max(rss) < rss0 + 64 * 1024, (rss0, max(rss))
 
     # And wrk's view: 200 connections, every response whole and 200.
     out = site.host.run("wrk", "-t", "2", "-c", "200", "-d", "3s",
