@@ -250,7 +250,9 @@ def test_ten_thousand_connections_and_a_gibibyte(relay_lab):
     assert wait_for(lambda: tcp_apps(d)["bench"]["active"] == 0)
     after = (fd_count(d.proc.pid), fd_count(worker), rss_kb(d.proc.pid), rss_kb(worker))
     assert after[:2] == before[:2], (before, after)
-    assert after[2] - before[2] <= 64 and after[3] - before[3] <= 64, (before, after)
+    # AddressSanitizer's quarantine keeps freed memory resident.
+    assert L.SANITIZE or (after[2] - before[2] <= 64 and after[3] - before[3] <= 64), \
+        (before, after)
     bench = tcp_apps(d)["bench"]
     assert bench["passed"] >= 11001 and bench["failed"] == 0, bench
 
@@ -264,7 +266,7 @@ def test_ten_thousand_connections_and_a_gibibyte(relay_lab):
     assert wait_for(lambda: tcp_apps(d)["bulk"]["bytes_in"] == (1 << 30) + (1 << 20))
     assert wait_for(lambda: fd_count(bulk) == idle[0])
     # The bytes went through the kernel's pipes, never the worker's memory.
-    assert rss_kb(bulk) - idle[1] <= 64, (idle, rss_kb(bulk))
+    assert L.SANITIZE or rss_kb(bulk) - idle[1] <= 64, (idle, rss_kb(bulk))
     assert wait_for(lambda: fd_count(d.proc.pid) == before[0])
 
 
