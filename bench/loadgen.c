@@ -806,7 +806,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 2;
 		}
 	}
-	things_log_set_level((enum things_log_level)(THINGS_LOG_WARN + (verbose > 3 ? 3 : verbose)));
+	things_log_set_verbosity(THINGS_LOG_WARN, verbose);
 	if (optind < argc) {
 		pr_err("unexpected argument \"%s\"\n", argv[optind]);
 		return 2;

@@ -257,7 +257,7 @@ static int parse_args(int argc, char **argv, struct pairs_opts *o)
 			return 2;
 		}
 	}
-	things_log_set_level((enum things_log_level)(THINGS_LOG_WARN + (verbose > 3 ? 3 : verbose)));
+	things_log_set_verbosity(THINGS_LOG_WARN, verbose);
 	if (optind < argc || o->n_sides != SIDES || o->n_idle != SIDES) {
 		pr_err("pairs needs two --side and two --idle-dev, and nothing else\n");
 		usage(stderr);

@@ -105,7 +105,7 @@ int loadgen_things(int argc, char **argv)
 			return 2;
 		}
 	}
-	things_log_set_level((enum things_log_level)(THINGS_LOG_WARN + (verbose > 3 ? 3 : verbose)));
+	things_log_set_verbosity(THINGS_LOG_WARN, verbose);
 	if (!dev || !prefixes || optind < argc) {
 		pr_err("things needs --dev and --prefixes, and nothing else\n");
 		usage(stderr);

@@ -642,9 +642,7 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &b.opt);
 	if (ret)
 		return ret;
-	/* One past debug lets libbpf's own debug output through. */
-	things_log_set_level((enum things_log_level)(THINGS_LOG_WARN +
-						     (b.opt.verbose > 3 ? 3 : b.opt.verbose)));
+	things_log_set_verbosity(THINGS_LOG_WARN, b.opt.verbose);
 	things_log_libbpf();
 	b.frame_len[FRAME_ECHO] = (__u32)frame_echo_request(b.frame[FRAME_ECHO]);
 	b.frame_len[FRAME_NS] = (__u32)frame_neighbor_solicit(b.frame[FRAME_NS]);

@@ -62,6 +62,22 @@ def stop_process(proc, timeout=10):
             proc.wait()
 
 
+def wait_for(cond, timeout=10, what="condition"):
+    """Polls cond until it holds; fails with what if it never does."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    assert cond(), what
+
+
+def ping(ns, addr, wait=2):
+    """One echo request from ns with iputils ping: whether it was answered."""
+    return ns.run("ping", "-6", "-n", "-c", "1", "-W", str(wait), addr, check=False,
+                  timeout=wait + 10).returncode == 0
+
+
 def random_address(net, rng):
     """A random address inside net, never the subnet-router anycast one."""
     host_bits = net.max_prefixlen - net.prefixlen

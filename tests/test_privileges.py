@@ -12,7 +12,6 @@ import random
 import secrets
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -203,24 +202,22 @@ def test_thingsd_runs_as_its_user():
                 assert os.lstat(path).st_uid == uid, path
 
             rng = random.Random(7)
-            assert ping(client, L.random_address(L.ROUTED, rng))
-            assert ping(client, L.random_address(L.ONLINK, rng))
+            assert L.ping(client, L.random_address(L.ROUTED, rng))
+            assert L.ping(client, L.random_address(L.ONLINK, rng))
             # A reload pins new maps in its directory, as the user.
             d.write_conf("user = %s\n\n%s[app board]\nkind = board\nprefix = 2001:db8:1:b0a::/64\n"
                          % (user, L.DEMO_APPS))
             d.ctl("reload")
-            assert ping(client, "2001:db8:1:b0a:4869:2121::")
+            assert L.ping(client, "2001:db8:1:b0a:4869:2121::")
             assert "Hi!!" in d.ctl("board", "show", "board").stdout
             # A runtime app is written to the state directory.
             d.ctl("app", "add", "extra", "kind", "echo", "prefix", "2001:db8:6::/48")
             assert "[app extra]" in open(os.path.join(d.state_dir, "runtime-apps.conf")).read()
             # libxdp's lock is taken again to attach what someone else took off.
             host.ip("link", "set", "dev", "h0", "xdp", "off")
-            deadline = time.time() + 10
-            while host.ip_json("link", "show", "h0")[0].get("xdp") is None:
-                assert time.time() < deadline, d.read_log()
-                time.sleep(0.1)
-            assert ping(client, L.random_address(L.ONLINK, rng))
+            L.wait_for(lambda: host.ip_json("link", "show", "h0")[0].get("xdp") is not None,
+                       what="attached again by thingsd as its user")
+            assert L.ping(client, L.random_address(L.ONLINK, rng))
 
             assert d.stop() == 0, d.read_log()
             assert "xdp" not in host.ip_json("link", "show", "h0")[0], d.read_log()
@@ -229,7 +226,7 @@ def test_thingsd_runs_as_its_user():
             # Root starts again over the user's directories, runtime app and all.
             d.start()
             assert "extra" in d.ctl("app", "list").stdout
-            assert ping(client, L.random_address(L.ROUTED, rng))
+            assert L.ping(client, L.random_address(L.ROUTED, rng))
     finally:
         subprocess.run(["userdel", user], check=False)
 
@@ -240,8 +237,3 @@ def test_unknown_user_is_a_config_error(tmp_path):
     res = subprocess.run([L.THINGSD, "--check", str(conf)], capture_output=True, text=True)
     assert res.returncode == 2, res.stderr
     assert "%s:2: user 'no-such-user-here': no such user" % conf in res.stderr, res.stderr
-
-
-def ping(ns, addr, wait=2):
-    return ns.run("ping", "-6", "-n", "-c", "1", "-W", str(wait), addr, check=False,
-                  timeout=wait + 10).returncode == 0

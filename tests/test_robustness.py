@@ -27,18 +27,7 @@ def lan():
         yield lab, client, router, host
 
 
-def wait_for(cond, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    assert cond(), what
-
-
-def ping(ns, addr, wait=2):
-    return ns.run("ping", "-6", "-n", "-c", "1", "-W", str(wait), addr, check=False,
-                  timeout=wait + 10).returncode == 0
+wait_for, ping = L.wait_for, L.ping
 
 
 def ours_routes(ns):

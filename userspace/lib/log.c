@@ -21,6 +21,14 @@ void things_log_set_level(enum things_log_level level)
 	max_level = level;
 }
 
+void things_log_set_verbosity(enum things_log_level base, int verbose)
+{
+	int level = (int)base + (verbose > 0 ? verbose : 0);
+
+	max_level = (enum things_log_level)(level > THINGS_LOG_DEBUG + 1 ? THINGS_LOG_DEBUG + 1
+									: level);
+}
+
 enum things_log_level things_log_level(void)
 {
 	return max_level;

@@ -11,6 +11,9 @@ enum things_log_level {
 
 /* Messages above this level are dropped; each -v raises it by one. */
 void things_log_set_level(enum things_log_level level);
+/* base raised by one per -v, up to one past debug (libbpf's own debug
+ * output too). */
+void things_log_set_verbosity(enum things_log_level base, int verbose);
 enum things_log_level things_log_level(void);
 /* Prefix every line with this program name (default: none). */
 void things_log_set_ident(const char *ident);
