@@ -18,7 +18,6 @@ not per instruction. Sampling slows the program down; the shares hold.
 """
 import argparse
 import collections
-import json
 import os
 import re
 import shutil

@@ -9,7 +9,6 @@ import configparser
 import ipaddress
 import json
 import os
-import random
 import secrets
 import signal
 import subprocess
@@ -62,14 +61,35 @@ def stop_process(proc, timeout=10):
             proc.wait()
 
 
-def wait_for(cond, timeout=10, what="condition"):
-    """Polls cond until it holds; fails with what if it never does."""
+def wait_for(cond, timeout=10, what="condition", step=0.1):
+    """Polls cond until it holds: True, or an AssertionError saying what
+    never came to hold (what: a text, or a function that gives one, called
+    only then)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if cond():
-            return
-        time.sleep(0.1)
-    assert cond(), what
+            return True
+        time.sleep(step)
+    assert cond(), what() if callable(what) else what
+    return True
+
+
+def fd_count(pid):
+    """How many descriptors process pid holds."""
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def steady_fd_count(pid, reads=4, gap=0.1):
+    """fd_count(pid) once nothing is in flight: the least of a few reads.
+    thingsd closes a control connection just after it sends the reply, so
+    the client that asked may already be gone while the descriptor is
+    still there for a moment; a read at that moment counts it."""
+    counts = []
+    for i in range(reads):
+        if i:
+            time.sleep(gap)
+        counts.append(fd_count(pid))
+    return min(counts)
 
 
 def ping(ns, addr, wait=2):

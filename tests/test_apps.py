@@ -1,18 +1,17 @@
 """Board, tree and canvas end to end: thingsd in a namespace, iputils ping and
 things-ping from a client, thingsctl's views, and Pillow as the judge of the
 canvas. The state must outlive restarts and reloads."""
-import json
 import os
 import random
 import re
 import signal
-import subprocess
 import time
 
 import pytest
 from PIL import Image
 
 import lab as L
+from lab import wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -71,15 +70,6 @@ def export(lab, d, name="canvas"):
     return Image.open(path).convert("RGB")
 
 
-def wait_for(cond, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
-
-
 def test_board_takes_awesome_and_refuses_unprintable(apps):
     lab, client, router, host, d = apps
     awesome = "2001:db8:1:b0a:4177:6573:6f6d:6521"
@@ -135,7 +125,7 @@ def test_canvas_paints_an_image_pixel_exact(apps):
     def painted():
         got = export(lab, d)
         return got.size == (64, 48) and list(got.getdata()) == list(expect.getdata())
-    assert wait_for(painted), "the exported canvas differs from the painted image"
+    wait_for(painted, what="the exported canvas differs from the painted image")
     # Silent by default: a painter gets no replies.
     assert d.ctl_json("stats")["reasons"]["canvas-painted"]["packets"] == 1024
     assert d.ctl_json("stats")["reasons"]["tx-echo-reply"]["packets"] == 0

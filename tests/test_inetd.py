@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 import lab as L
-from test_tcp import tcp_apps, wait_for
+from lab import wait_for
+from test_tcp import tcp_apps
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 

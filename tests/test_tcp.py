@@ -13,6 +13,7 @@ import time
 import pytest
 
 import lab as L
+from lab import wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -48,15 +49,6 @@ while True:
 '''
 
 BASE = L.DEMO_APPS
-
-
-def wait_for(cond, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 def curl(ns, addr, port=80):
@@ -251,10 +243,6 @@ def test_socketbox_receivers_get_connections_with_real_addresses(tcp_lab):
     assert "ACCEPTED" in stats and "dead" in stats, stats
 
 
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
 def test_ten_thousand_connections_each_mode_and_no_leak(tcp_lab):
     lab, client, host, srv = tcp_lab
     sock = lab.tmp + "/bench.sock"
@@ -266,13 +254,13 @@ def test_ten_thousand_connections_each_mode_and_no_leak(tcp_lab):
     pid = d.proc.pid
     with open("/proc/%d/comm" % pid) as f:
         assert f.read().strip() == "thingsd"
-    before = fd_count(pid)
+    before = L.steady_fd_count(pid)
     for addr in ("2001:db8:1:a::1", "2001:db8:1:b::1"):
         out = L.sh("nsenter", "--net=" + client.path, TCPBENCH, "load", "-n", "10000", "-c", "16",
                    addr, "80", addr.replace("::1", "::2"), "80", timeout=120).stdout
         res = json.loads(out)
         assert res["ok"] == 10000 and res["failed"] == res["reset"] == res["refused"] == 0, res
-    assert fd_count(pid) == before
+    wait_for(lambda: L.fd_count(pid) == before, what="thingsd's descriptors back to %d" % before)
     apps = tcp_apps(d)
     assert apps["run"]["passed"] >= 10000 and apps["box"]["passed"] >= 10000
 

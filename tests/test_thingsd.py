@@ -11,6 +11,7 @@ import time
 import pytest
 
 import lab as L
+from lab import wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -217,15 +218,6 @@ def test_sighup_adds_and_removes_an_app(running):
 def xdp_prog_id(link_json):
     import json
     return json.loads(link_json)[0]["xdp"]["prog"]["id"]
-
-
-def wait_for(cond, timeout=5):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    assert cond()
 
 
 def test_allmulti_set_and_restored(lan):

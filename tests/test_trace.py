@@ -3,11 +3,9 @@ from a client; Debian's traceroute (UDP, ICMP, TCP) and tracepath as the
 clients; the reverse zone from `thingsctl trace zone` checked by
 named-checkzone and served by NSD, with dig and traceroute reading it."""
 import ipaddress
-import json
 import os
 import re
 import signal
-import subprocess
 import time
 
 import pytest

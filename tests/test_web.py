@@ -14,6 +14,7 @@ sockets and starts their processes there.
 import asyncio
 import concurrent.futures
 import ctypes
+import functools
 import http.client
 import io
 import json
@@ -32,7 +33,11 @@ import pytest
 from PIL import Image
 
 import lab as L
+
 from test_apps import APPS, BOARD, CANVAS, TREE
+
+# Pages and browsers take their time on a busy machine.
+wait_for = functools.partial(L.wait_for, timeout=15)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -182,10 +187,10 @@ class Browser:
         self(lambda d: d.get(url))
         # the script has run and its stream is open: it says so in the
         # header; and the pictures are in
-        assert wait_for(lambda: self.js("return document.getElementById('live')"
-                                        ".textContent") == "live"), url
-        assert wait_for(lambda: self.js("return Array.from(document.images)"
-                                        ".every(i => i.complete && i.naturalWidth > 0)")), url
+        wait_for(lambda: self.js("return document.getElementById('live').textContent") == "live",
+                 what=url)
+        wait_for(lambda: self.js("return Array.from(document.images)"
+                                 ".every(i => i.complete && i.naturalWidth > 0)"), what=url)
 
     def js(self, script, *args):
         return self(lambda d: d.execute_script(script, *args))
@@ -198,15 +203,6 @@ class Browser:
             self(lambda d: d.quit())
         finally:
             shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def wait_for(cond, timeout=15, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 class Site:
