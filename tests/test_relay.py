@@ -4,6 +4,7 @@ without the PROXY protocol, and HAProxy's accept-proxy as a second reader
 of the header; byte streams checked by SHA-256 on both ends."""
 import json
 import os
+import pwd
 import subprocess
 
 import pytest
@@ -52,6 +53,11 @@ frontend fe
     bind 127.0.0.1:8083 accept-proxy
     http-request return status 200 content-type text/plain lf-string "client=%[src] dst=%[dst]\\n"
 """
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
 
 
 def listening(ns, addr, port):
@@ -117,6 +123,17 @@ def test_nginx_on_ipv4_loopback_gets_the_ipv6_client(relay_lab):
     assert "relay:127.0.0.1:8082 proxy v1" in text, text
     stats = d.ctl("tcp", "stats").stdout
     assert "BYTES-IN" in stats and "pp2" in stats, stats
+    # Every worker is nobody, with no capability and no way to gain one; it
+    # still writes its counters (checked above) through its descriptor.
+    nobody = pwd.getpwnam("nobody")
+    for app in ("web", "pp1", "pp2"):
+        st = proc_status(apps[app]["server_pid"])
+        assert st["Uid"].split() == [str(nobody.pw_uid)] * 4, (app, st["Uid"])
+        assert st["Gid"].split() == [str(nobody.pw_gid)] * 4, (app, st["Gid"])
+        assert st.get("Groups", "").strip() == "", (app, st["Groups"])
+        assert [int(st[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapAmb")] == [0] * 4, \
+            (app, st)
+        assert st["NoNewPrivs"] == "1", (app, st["NoNewPrivs"])
 
 
 def test_haproxy_accept_proxy_reads_both_versions(relay_lab):

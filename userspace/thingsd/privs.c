@@ -12,6 +12,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -119,5 +120,28 @@ int privs_drop(bool keep_bounding, const struct privs_user *user)
 		pr_info("running as uid %u gid %u from now on\n", (unsigned int)user->uid,
 			(unsigned int)user->gid);
 	pr_debug("capabilities dropped to those thingsd needs after setup\n");
+	return 0;
+}
+
+void privs_worker_user(struct privs_user *user)
+{
+	struct passwd *pw = getpwnam("nobody");
+
+	user->uid = pw ? pw->pw_uid : 65534;
+	user->gid = pw ? pw->pw_gid : 65534;
+}
+
+int privs_worker(const struct privs_user *user)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct none[2] = {};
+
+	/* thingsd keeps CAP_SETUID and CAP_SETGID for this; the capabilities
+	 * go last, as they are what the change of ids takes. */
+	if ((prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) ||
+	    setgroups(0, NULL) || setresgid(user->gid, user->gid, user->gid) ||
+	    setresuid(user->uid, user->uid, user->uid) || syscall(SYS_capset, &hdr, none) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
 	return 0;
 }

@@ -11,7 +11,8 @@
  *   CAP_SYS_ADMIN   libxdp finds the programs attached to an interface by
  *                   id (BPF_PROG_GET_FD_BY_ID), to attach beside them and to
  *                   detach ours on exit: the kernel asks for it there alone
- *   CAP_SETUID, CAP_SETGID   inetd targets and servers run as their user=
+ *   CAP_SETUID, CAP_SETGID   inetd targets and servers run as their user=;
+ *                            relay workers become nobody
  *   CAP_KILL        ending those children, and relay workers, past timeout
  *   CAP_NET_BIND_SERVICE     a reload's new socketbox or inetd ports below 1024
  * With an inetd or exec target that runs as root, the bounding set keeps
@@ -45,5 +46,14 @@ bool privs_root_children(const struct things_config *cfg);
  * CAP_DAC_READ_SEARCH besides: libxdp takes its lock in a directory of
  * root's alone (/sys/fs/bpf/xdp) at every attach and detach. 0 or -errno. */
 int privs_drop(bool keep_bounding, const struct privs_user *user);
+
+/* For a relay worker, in the child after fork: becomes user (and no other
+ * group) with no capability left, and can gain none again (no_new_privs).
+ * 0 or -errno, with errno set. */
+int privs_worker(const struct privs_user *user);
+
+/* Whom relay workers run as: nobody, or uid and gid 65534 where no
+ * account has that name. */
+void privs_worker_user(struct privs_user *user);
 
 #endif

@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "paths.h"
+#include "privs.h"
 #include "tcp.h"
 #include "thingsd.h"
 
@@ -131,15 +132,26 @@ static void exec_server(const struct tcp_slot *s, int sock, char **argv, uid_t u
 	_exit(127);
 }
 
-/* In the child: a relay worker with the listener as descriptor 3 and the
- * counters' map as 4, and nothing else of thingsd's. */
-static void run_relay(const struct tcp_slot *s, __u32 id, int sock, int stats_fd)
+/*
+ * In the child: a relay worker with the listener as descriptor 3 and the
+ * counters' map as 4, and nothing else of thingsd's: not its user either,
+ * nor any of its capabilities. It reads bytes from anyone and needs no
+ * power to move them; its counters are written through the descriptor.
+ */
+static void run_relay(const struct tcp_slot *s, __u32 id, int sock, int stats_fd,
+		      const struct privs_user *nobody)
 {
 	int null = open("/dev/null", O_RDONLY);
 
 	if (null < 0 || dup2(null, 0) || dup2(sock, 3) != 3 || dup2(stats_fd, 4) != 4)
 		_exit(127);
 	close_range(5, ~0U, 0);
+	if (privs_worker(nobody)) {
+		dprintf(2, "thingsd: app '%s': relay worker: cannot become uid %u gid %u without "
+			"capabilities: %s\n", s->name, (unsigned int)nobody->uid,
+			(unsigned int)nobody->gid, strerror(errno));
+		_exit(127);
+	}
 	tcp_relay_main(s, id, 3, 4);
 }
 
@@ -177,6 +189,7 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 	char name[64], text[64], why[PATH_MAX + 128];
 	const char *wwhy;
 	long long now = tcp_now_ms();
+	struct privs_user nobody;
 	bool set_ids = false;
 	uid_t uid = 0;
 	gid_t gid = 0;
@@ -185,6 +198,9 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 
 	(void)app;
 	s->started_ms = now;
+	/* Looked up here: the worker, once forked, opens nothing of its own. */
+	if (s->target == THINGS_TCP_RELAY)
+		privs_worker_user(&nobody);
 	if (s->target != THINGS_TCP_RELAY &&
 	    (things_cmd_split(s->exec, words, argv, &wwhy) < 0 || !tcp_slot_ids(s, &uid, &gid, &set_ids)))
 		goto retry;
@@ -199,7 +215,7 @@ void tcp_server_start(struct tcp *t, __u32 id, const struct things_cfg_app *app)
 		goto retry;
 	}
 	if (pid == 0 && s->target == THINGS_TCP_RELAY)
-		run_relay(s, id, sock, t->stats_fd);
+		run_relay(s, id, sock, t->stats_fd, &nobody);
 	if (pid == 0)
 		exec_server(s, sock, argv, uid, gid, set_ids);
 	/* Steered to from now on; ours closed, so the server's exit frees it. */
