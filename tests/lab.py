@@ -79,6 +79,17 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def proc_status(pid):
+    """/proc/PID/status as a dict: field name to the text after its tab."""
+    with open("/proc/%d/status" % pid) as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def rss_kb(pid):
+    """Resident memory of process pid, in KiB."""
+    return int(proc_status(pid)["VmRSS"].split()[0])
+
+
 def steady_fd_count(pid, reads=4, gap=0.1):
     """fd_count(pid) once nothing is in flight: the least of a few reads.
     thingsd closes a control connection just after it sends the reply, so

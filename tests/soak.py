@@ -70,8 +70,7 @@ def iid_addr(prefix, iid):
 
 def usage(pid):
     """(descriptors, resident KiB, what the descriptors are) of a process."""
-    with open("/proc/%d/status" % pid) as f:
-        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    rss = L.rss_kb(pid)
     fds = {}
     for fd in os.listdir("/proc/%d/fd" % pid):
         try:

@@ -77,8 +77,7 @@ def daemon():
 
 
 def caps(pid):
-    status = dict(line.split(":\t", 1) for line in open("/proc/%d/status" % pid).read()
-                  .splitlines() if ":\t" in line)
+    status = L.proc_status(pid)
     out = {}
     for field in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         dec = subprocess.run(["capsh", "--decode=" + status[field].strip()],
@@ -191,8 +190,8 @@ def test_thingsd_runs_as_its_user():
             client, router, host = L.lan_topology(lab)
             uid = pwd.getpwnam(user).pw_uid
             d = lab.thingsd(host, "user = %s\n\n%s" % (user, L.DEMO_APPS))
-            status = open("/proc/%d/status" % d.proc.pid).read()
-            ids = [l.split()[1:] for l in status.splitlines() if l.split()[0] in ("Uid:", "Gid:")]
+            status = L.proc_status(d.proc.pid)
+            ids = [status["Uid"].split(), status["Gid"].split()]
             assert ids[0] == [str(uid)] * 4, ids
             assert ids[1] == [str(pwd.getpwnam(user).pw_gid)] * 4, ids
             got = caps(d.proc.pid)

@@ -11,7 +11,7 @@ import pytest
 
 import lab as L
 from test_tcp import Servers, bench_smoke, tcp_apps, curl
-from lab import fd_count, steady_fd_count, wait_for
+from lab import fd_count, proc_status, rss_kb, steady_fd_count, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -53,11 +53,6 @@ frontend fe
     bind 127.0.0.1:8083 accept-proxy
     http-request return status 200 content-type text/plain lf-string "client=%[src] dst=%[dst]\\n"
 """
-
-
-def proc_status(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
 
 
 def listening(ns, addr, port):
@@ -233,14 +228,6 @@ print(" ".join(out))
     assert out == ["reset"], out
     assert wait_for(lambda: tcp_apps(d)["slow"]["timed_out"] == 1)
     assert tcp_apps(d)["slow"]["failed"] == 1
-
-
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def test_ten_thousand_connections_and_a_gibibyte(relay_lab):

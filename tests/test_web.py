@@ -159,8 +159,7 @@ class Web:
         return body.decode()
 
     def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        return L.rss_kb(self.proc.pid)
 
 
 class Browser:

@@ -61,12 +61,26 @@ bool privs_root_children(const struct things_config *cfg)
 	return false;
 }
 
+int privs_set_ids(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		return -errno;
+	return 0;
+}
+
+static int clear_ambient(void)
+{
+	/* EINVAL: a kernel without ambient capabilities, so none to clear. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
 /* To uid and gid (and no other group), keeping the permitted set: its
  * effective set is made again by privs_drop(). */
 static int become(uid_t uid, gid_t gid)
 {
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) ||
-	    setresgid(gid, gid, gid) || setresuid(uid, uid, uid)) {
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || privs_set_ids(uid, gid)) {
 		pr_err("cannot become uid %u gid %u: %s\n", (unsigned int)uid, (unsigned int)gid,
 		       strerror(errno));
 		return -errno;
@@ -92,7 +106,7 @@ int privs_drop(bool keep_bounding, const struct privs_user *user)
 			       strerror(errno));
 			return -errno;
 		}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+	if (clear_ambient()) {
 		pr_err("cannot clear the ambient capabilities: %s\n", strerror(errno));
 		return -errno;
 	}
@@ -138,10 +152,8 @@ int privs_worker(const struct privs_user *user)
 
 	/* thingsd keeps CAP_SETUID and CAP_SETGID for this; the capabilities
 	 * go last, as they are what the change of ids takes. */
-	if ((prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) ||
-	    setgroups(0, NULL) || setresgid(user->gid, user->gid, user->gid) ||
-	    setresuid(user->uid, user->uid, user->uid) || syscall(SYS_capset, &hdr, none) ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+	if (clear_ambient() || privs_set_ids(user->uid, user->gid) ||
+	    syscall(SYS_capset, &hdr, none) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;
 	return 0;
 }

@@ -47,6 +47,11 @@ bool privs_root_children(const struct things_config *cfg);
  * root's alone (/sys/fs/bpf/xdp) at every attach and detach. 0 or -errno. */
 int privs_drop(bool keep_bounding, const struct privs_user *user);
 
+/* To uid and gid, real, effective and saved, with no supplementary
+ * group: for the children thingsd runs as another user. 0 or -errno, with
+ * errno set. */
+int privs_set_ids(uid_t uid, gid_t gid);
+
 /* For a relay worker, in the child after fork: becomes user (and no other
  * group) with no capability left, and can gain none again (no_new_privs).
  * 0 or -errno, with errno set. */

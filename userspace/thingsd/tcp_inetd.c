@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "privs.h"
 #include "tcp.h"
 
 #define KILL_GRACE_MS 2000
@@ -98,7 +98,7 @@ static int exec_child(void *arg)
 	if (dup2(fd, 0) != 0 || dup2(fd, 1) != 1)
 		_exit(127);
 	close_range(3, ~0U, 0);
-	if (s->set_ids && (setgroups(0, NULL) || setgid(s->gid) || setuid(s->uid))) {
+	if (s->set_ids && privs_set_ids(s->uid, s->gid)) {
 		dprintf(2, "thingsd: app '%s': cannot take user and group ids: %s\n", s->name,
 			strerror(errno));
 		_exit(127);

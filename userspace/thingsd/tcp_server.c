@@ -122,7 +122,7 @@ static void exec_server(const struct tcp_slot *s, int sock, char **argv, uid_t u
 	setenv("LISTEN_PID", pid, 1);
 	setenv("LISTEN_FDS", "1", 1);
 	setenv("LISTEN_FDNAMES", s->name, 1);
-	if (set_ids && (setgroups(0, NULL) || setgid(gid) || setuid(uid))) {
+	if (set_ids && privs_set_ids(uid, gid)) {
 		dprintf(2, "thingsd: app '%s': cannot take user and group ids: %s\n", s->name,
 			strerror(errno));
 		_exit(127);
